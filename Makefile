@@ -1,0 +1,17 @@
+.PHONY: run test lint setup clean
+
+run:  ## Odoo 18 on http://localhost:8069 with the demo clinic database
+	bash scripts/run.sh
+
+test:  ## fresh test database, then the whole suite (skips fail)
+	bash scripts/test.sh
+
+lint:  ## pre-commit hooks on every file
+	bash scripts/setup.sh
+	.venv/bin/pre-commit run --all-files --show-diff-on-failure
+
+setup:
+	bash scripts/setup.sh
+
+clean:
+	rm -rf .venv .odoo-data .odoo-*.conf

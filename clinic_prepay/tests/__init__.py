@@ -1,0 +1,1 @@
+from . import test_clinic_treatment, test_stripe_peer, test_ui

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make run`: an Odoo 18 server on http://localhost:8069 with the demo clinic
+# database (created once), printing the demo logins.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+# shellcheck source=scripts/odoo_env.sh
+source scripts/odoo_env.sh
+
+DB="${CLINIC_DEMO_DB:-clinic_prepay_demo}"
+PORT="${CLINIC_PORT:-8069}"
+CONF="$ROOT/.odoo-demo.conf"
+mkdir -p "$ROOT/.odoo-data"
+write_odoo_conf "$CONF" "$DB" "http_port = $PORT" "proxy_mode = False"
+
+if ! psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+    echo "[run] creating the demo clinic database $DB (once; takes a few minutes)"
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,payment_demo \
+        --stop-after-init --log-level=warn
+    "${ODOO_BIN[@]}" shell -c "$CONF" -d "$DB" --log-level=warn <scripts/demo_setup.py
+elif [ "${CLINIC_UPGRADE:-1}" = "1" ]; then
+    echo "[run] upgrading clinic_prepay in $DB"
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay --stop-after-init --log-level=warn
+fi
+
+cat <<MSG
+
+  Demo clinic: http://localhost:$PORT/web/login   (database $DB)
+  Logins (password = login):
+    admin        administrator, clinic manager
+    frontdesk    front desk (clinic user)
+    manager      clinic manager
+    accountant   accountant
+    patient      portal patient
+  Stop with Ctrl-C.
+
+MSG
+exec "${ODOO_BIN[@]}" -c "$CONF" -d "$DB"

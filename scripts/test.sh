@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: a fresh test database with clinic_prepay installed (no demo
+# data), then the whole suite through pytest-odoo. Skipped tests fail the run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+# shellcheck source=scripts/odoo_env.sh
+source scripts/odoo_env.sh
+
+DB="${CLINIC_TEST_DB:-clinic_prepay_test}"
+CONF="$ROOT/.odoo-test.conf"
+LOG="$ROOT/.odoo-data/test-install.log"
+mkdir -p "$ROOT/.odoo-data"
+write_odoo_conf "$CONF" "$DB" "without_demo = all" "http_interface = 127.0.0.1"
+
+echo "[test] creating database $DB with clinic_prepay (no demo data)"
+dropdb --if-exists "$DB"
+rm -rf "$ROOT/.odoo-data/filestore/$DB"
+"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,payment_demo \
+    --stop-after-init --log-level=warn --logfile="$LOG"
+echo "[test] upgrading clinic_prepay (-u) on it"
+"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay \
+    --stop-after-init --log-level=warn --logfile="$LOG.upgrade"
+# The install and the upgrade must be clean: no warning, no error in the log.
+if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG" "$LOG.upgrade"; then
+    echo "[test] the install/upgrade log above has warnings or errors" >&2
+    exit 1
+fi
+
+echo "[test] running the suite"
+exec "$PY" -m pytest -c "$ROOT/pytest.ini" \
+    --odoo-config="$CONF" --odoo-database="$DB" --odoo-http \
+    "$@" clinic_prepay/tests
