@@ -14,14 +14,21 @@
         "calendar",
         "portal",
     ],
+    "post_init_hook": "post_init_hook",
     "external_dependencies": {"python": ["stripe"]},
     "data": [
         "security/clinic_prepay_security.xml",
         "security/ir.model.access.csv",
+        "data/clinic_prepay_data.xml",
+        "data/mail_template_data.xml",
         "views/clinic_treatment_views.xml",
+        "views/clinic_appointment_views.xml",
+        "views/res_config_settings_views.xml",
         "views/clinic_prepay_menus.xml",
+        "templates/portal.xml",
     ],
     "demo": [
+        "demo/clinic_prepay_demo_users.xml",
         "demo/clinic_prepay_demo.xml",
     ],
     "assets": {

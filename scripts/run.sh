@@ -11,13 +11,12 @@ DB="${CLINIC_DEMO_DB:-clinic_prepay_demo}"
 PORT="${CLINIC_PORT:-8069}"
 CONF="$ROOT/.odoo-demo.conf"
 mkdir -p "$ROOT/.odoo-data"
-write_odoo_conf "$CONF" "$DB" "http_port = $PORT" "proxy_mode = False"
+write_odoo_conf "$CONF" "$DB" "http_port = $PORT"
 
-if ! psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
     echo "[run] creating the demo clinic database $DB (once; takes a few minutes)"
     "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,payment_demo \
         --stop-after-init --log-level=warn
-    "${ODOO_BIN[@]}" shell -c "$CONF" -d "$DB" --log-level=warn <scripts/demo_setup.py
 elif [ "${CLINIC_UPGRADE:-1}" = "1" ]; then
     echo "[run] upgrading clinic_prepay in $DB"
     "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay --stop-after-init --log-level=warn
@@ -27,11 +26,12 @@ cat <<MSG
 
   Demo clinic: http://localhost:$PORT/web/login   (database $DB)
   Logins (password = login):
-    admin        administrator, clinic manager
-    frontdesk    front desk (clinic user)
-    manager      clinic manager
-    accountant   accountant
-    patient      portal patient
+    admin         administrator, clinic manager
+    frontdesk     front desk (clinic user)
+    manager       clinic manager
+    practitioner  practitioner (clinic user)
+    accountant    accountant
+    patient       portal patient (Patricia Patient)
   Stop with Ctrl-C.
 
 MSG

@@ -1,1 +1,12 @@
-from . import clinic_treatment
+from . import (
+    account_chart_template,
+    account_move,
+    clinic_appointment,
+    clinic_demo,
+    clinic_deposit,
+    clinic_treatment,
+    payment_transaction,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

@@ -60,6 +60,34 @@ class ClinicTreatment(models.Model):
         compute="_compute_deposit_amount",
         help="Amount asked at booking, in the company currency.",
     )
+    # Cancellation policy; new treatments start from the company defaults.
+    payment_hours = fields.Float(
+        string="Pay Within (hours)",
+        default=lambda self: self.env.company.clinic_payment_hours,
+        help="The deposit is due this many hours after booking.",
+    )
+    payment_before_hours = fields.Float(
+        string="Pay At Least (hours before)",
+        default=lambda self: self.env.company.clinic_payment_before_hours,
+        help="...and no later than this many hours before the appointment. Unpaid "
+        "bookings are cancelled automatically at the deadline.",
+    )
+    free_cancel_hours = fields.Float(
+        string="Free Cancellation (hours before)",
+        default=lambda self: self.env.company.clinic_free_cancel_hours,
+        help="A patient cancelling at least this many hours before the start gets "
+        "the whole deposit back.",
+    )
+    late_cancel_forfeit_percent = fields.Float(
+        string="Late Cancellation Forfeit (%)",
+        default=lambda self: self.env.company.clinic_late_cancel_forfeit_percent,
+        help="Part of the paid deposit kept when the patient cancels later.",
+    )
+    no_show_forfeit_percent = fields.Float(
+        string="No-show Forfeit (%)",
+        default=lambda self: self.env.company.clinic_no_show_forfeit_percent,
+        help="Part of the paid deposit kept when the patient does not come.",
+    )
 
     _sql_constraints = [
         (
@@ -97,10 +125,41 @@ class ClinicTreatment(models.Model):
         }[self.deposit_type]
         return self.currency_id.round(amount)
 
-    @api.constrains("deposit_type", "deposit_fixed", "deposit_percent", "product_id")
+    @api.constrains(
+        "deposit_type",
+        "deposit_fixed",
+        "deposit_percent",
+        "product_id",
+        "payment_hours",
+        "payment_before_hours",
+        "free_cancel_hours",
+        "late_cancel_forfeit_percent",
+        "no_show_forfeit_percent",
+    )
     def _check_deposit_policy(self):
         errors = []
         for treatment in self:
+            if (
+                min(
+                    treatment.payment_hours,
+                    treatment.payment_before_hours,
+                    treatment.free_cancel_hours,
+                )
+                < 0
+            ):
+                errors.append(
+                    self.env._("%(name)s: policy hours cannot be negative.", name=treatment.name)
+                )
+            if not (
+                0.0 <= treatment.late_cancel_forfeit_percent <= 100.0
+                and 0.0 <= treatment.no_show_forfeit_percent <= 100.0
+            ):
+                errors.append(
+                    self.env._(
+                        "%(name)s: forfeit percentages must be between 0 and 100.",
+                        name=treatment.name,
+                    )
+                )
             rounding = treatment.currency_id.rounding
             if treatment.deposit_type == "fixed":
                 if float_compare(treatment.deposit_fixed, 0.0, precision_rounding=rounding) <= 0:

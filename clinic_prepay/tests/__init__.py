@@ -1,1 +1,8 @@
-from . import test_clinic_treatment, test_stripe_peer, test_ui
+from . import (
+    test_clinic_appointment,
+    test_clinic_concurrency,
+    test_clinic_cron,
+    test_clinic_treatment,
+    test_stripe_peer,
+    test_ui,
+)

@@ -1,10 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import datetime, timedelta
+
+from odoo import Command
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
+# A fixed "now" for the tests that freeze time: a Monday morning, UTC.
+NOW = datetime(2030, 3, 4, 8, 0, 0)
+
 
 class ClinicCommon(TransactionCase):
-    """Shared fixture: one user per clinic role and a few treatments.
+    """Shared fixture: one user per clinic role, patients and treatments.
 
     Nothing here relies on demo data: tests run on a database installed
     without it.
@@ -34,8 +40,20 @@ class ClinicCommon(TransactionCase):
             name="Dr. Paula Practitioner",
             groups="clinic_prepay.group_clinic_user",
         )
+        cls.practitioner2 = new_test_user(
+            cls.env,
+            login="clinic_practitioner2",
+            name="Dr. Quentin Second",
+            groups="clinic_prepay.group_clinic_user",
+        )
         cls.internal_user = new_test_user(
             cls.env, login="clinic_outsider", name="Oscar Outsider", groups="base.group_user"
+        )
+        cls.patient = cls.env["res.partner"].create(
+            {"name": "Patricia Patient", "email": "patricia@example.com"}
+        )
+        cls.patient2 = cls.env["res.partner"].create(
+            {"name": "Peter Other", "email": "peter@example.com"}
         )
         cls.product_botox = cls._create_service("Botox", 300.0)
         cls.product_consult = cls._create_service("Consultation", 60.0)
@@ -46,7 +64,12 @@ class ClinicCommon(TransactionCase):
                 "duration": 0.75,
                 "deposit_type": "fixed",
                 "deposit_fixed": 50.0,
-                "practitioner_ids": [(4, cls.practitioner.id)],
+                "payment_hours": 24.0,
+                "payment_before_hours": 2.0,
+                "free_cancel_hours": 24.0,
+                "late_cancel_forfeit_percent": 50.0,
+                "no_show_forfeit_percent": 100.0,
+                "practitioner_ids": [Command.link(cls.practitioner.id)],
             }
         )
         cls.treatment_consult = cls.env["clinic.treatment"].create(
@@ -55,12 +78,90 @@ class ClinicCommon(TransactionCase):
                 "product_id": cls.product_consult.id,
                 "duration": 0.5,
                 "deposit_type": "none",
-                "practitioner_ids": [(4, cls.practitioner.id)],
+                "practitioner_ids": [Command.link(cls.practitioner.id)],
             }
+        )
+        cls.deposit_account = cls.company.clinic_deposit_account_id
+        cls.fee_account = cls.company.clinic_fee_account_id
+        cls.bank_journal = cls.env["account.journal"].search(
+            [("company_id", "=", cls.company.id), ("type", "=", "bank")], limit=1
         )
 
     @classmethod
     def _create_service(cls, name, price):
         return cls.env["product.product"].create(
-            {"name": name, "type": "service", "list_price": price}
+            {"name": name, "type": "service", "list_price": price, "taxes_id": [Command.clear()]}
         )
+
+    def _appointment(self, start, treatment=None, patient=None, practitioner=None, user=None):
+        Appointment = self.env["clinic.appointment"]
+        if user:
+            Appointment = Appointment.with_user(user)
+        return Appointment.create(
+            {
+                "patient_id": (patient or self.patient).id,
+                "treatment_id": (treatment or self.treatment_botox).id,
+                "practitioner_id": (practitioner or self.practitioner).id,
+                "start": start,
+            }
+        )
+
+    def _pay_at_desk(self, appointment, amount=None, user=None):
+        """Register a payment on the deposit invoice, as the desk does."""
+        action = appointment.with_user(user or self.front_desk).action_register_payment()
+        wizard = (
+            self.env["account.payment.register"]
+            .with_user(user or self.front_desk)
+            .with_context(**action["context"])
+            .create({"journal_id": self.bank_journal.id, **({"amount": amount} if amount else {})})
+        )
+        return wizard.action_create_payments()
+
+    def _deposit_balance(self, appointment):
+        """Balance of the deposit account on the appointment's documents."""
+        deposits = appointment.deposit_ids
+        moves = deposits.invoice_id | deposits.forfeit_move_id | appointment.final_invoice_id
+        lines = moves.filtered(lambda m: m.state == "posted").line_ids.filtered(
+            lambda line: line.account_id == self.deposit_account
+        )
+        return self.currency.round(sum(lines.mapped("balance")))
+
+    @staticmethod
+    def _hours(hours):
+        return timedelta(hours=hours)
+
+
+class ClinicPaymentCommon(ClinicCommon):
+    """Adds Odoo's demo payment provider, standing in for card payments."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider = cls.env.ref("payment.payment_provider_demo")
+        cls.provider.write({"state": "test", "is_published": True})
+        cls.payment_method = cls.env.ref("payment_demo.payment_method_demo")
+
+    def _pay_online(self, appointment, amount=None, state="done"):
+        """A patient pays the deposit invoice online through the provider."""
+        invoice = appointment.deposit_ids.invoice_id
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "amount": amount or invoice.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "demo", invoice_ids=[Command.set(invoice.ids)]
+                    ),
+                    "operation": "online_redirect",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        tx._handle_notification_data("demo", {"reference": tx.reference, "simulated_state": state})
+        tx._post_process()
+        return tx

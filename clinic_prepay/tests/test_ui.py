@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -23,3 +24,37 @@ class TestClinicUi(HttpCase):
             }
         )
         self.start_tour("/odoo", "clinic_prepay_treatment_tour", login="tour_front_desk")
+
+    def test_front_desk_books_and_takes_the_deposit(self):
+        user = new_test_user(
+            self.env,
+            login="tour_desk",
+            name="Tour Desk",
+            groups="clinic_prepay.group_clinic_user",
+            tz="UTC",
+        )
+        patient = self.env["res.partner"].create(
+            {"name": "Tour Patient", "email": "tour.patient@example.com"}
+        )
+        product = self.env["product.product"].create(
+            {
+                "name": "Tour Botox",
+                "type": "service",
+                "list_price": 300.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        self.env["clinic.treatment"].create(
+            {
+                "name": "Tour Botox",
+                "product_id": product.id,
+                "deposit_type": "fixed",
+                "deposit_fixed": 50.0,
+            }
+        )
+        self.start_tour("/odoo", "clinic_prepay_front_desk_tour", login="tour_desk")
+        appointment = self.env["clinic.appointment"].search([("patient_id", "=", patient.id)])
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual(appointment.practitioner_id, user)
+        self.assertEqual(appointment.deposit_ids.state, "paid")
+        self.assertEqual(appointment.amount_paid, 50.0)

@@ -13,6 +13,10 @@ registry.category("web_tour.tours").add("clinic_prepay_treatment_tour", {
             run: "click",
         },
         {
+            content: "The app opens on the appointments calendar",
+            trigger: ".o_calendar_view .fc-view",
+        },
+        {
             content: "Open the treatments",
             trigger: '.o_main_navbar a[data-menu-xmlid="clinic_prepay.menu_clinic_treatment"]',
             run: "click",

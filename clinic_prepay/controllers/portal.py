@@ -1,0 +1,62 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import http
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+
+
+class ClinicPortal(CustomerPortal):
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "clinic_appointment_count" in counters:
+            Appointment = request.env["clinic.appointment"]
+            values["clinic_appointment_count"] = (
+                Appointment.search_count([]) if Appointment.has_access("read") else 0
+            )
+        return values
+
+    @http.route(
+        ["/my/appointments", "/my/appointments/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_clinic_appointments(self, page=1, **kw):
+        Appointment = request.env["clinic.appointment"]
+        count = Appointment.search_count([])
+        pager = portal_pager(
+            url="/my/appointments", total=count, page=page, step=self._items_per_page
+        )
+        appointments = Appointment.search(
+            [], order="start desc", limit=self._items_per_page, offset=pager["offset"]
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "appointments": appointments,
+                "pager": pager,
+                "page_name": "clinic_appointment",
+                "default_url": "/my/appointments",
+            }
+        )
+        return request.render("clinic_prepay.portal_my_clinic_appointments", values)
+
+    @http.route(
+        ["/my/appointments/<int:appointment_id>"], type="http", auth="public", website=True
+    )
+    def portal_my_clinic_appointment(self, appointment_id, access_token=None, **kw):
+        try:
+            appointment = self._document_check_access(
+                "clinic.appointment", appointment_id, access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = self._get_page_view_values(
+            appointment,
+            access_token,
+            {"appointment": appointment, "page_name": "clinic_appointment"},
+            "my_clinic_appointments_history",
+            False,
+        )
+        return request.render("clinic_prepay.portal_my_clinic_appointment", values)

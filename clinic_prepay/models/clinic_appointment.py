@@ -1,0 +1,785 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from contextlib import contextmanager
+from datetime import timedelta
+
+from psycopg2.errors import ExclusionViolation
+
+from odoo import api, fields, models, modules, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_datetime
+
+_logger = logging.getLogger(__name__)
+
+# States in which an appointment holds its practitioner's time.
+BLOCKING_STATES = ("draft", "awaiting_payment", "confirmed", "done")
+STATE_COLORS = {
+    "draft": 0,
+    "awaiting_payment": 2,  # orange
+    "confirmed": 10,  # green
+    "done": 4,  # blue
+    "cancelled": 1,  # red
+    "no_show": 9,  # fuchsia
+}
+
+
+class ClinicAppointment(models.Model):
+    """One booking of a patient with a practitioner for a treatment.
+
+    Every appointment owns a ``calendar.event`` (kept in sync by
+    :meth:`_sync_event`), so it shows in the practitioner's Odoo calendar.
+    Overlapping bookings of one practitioner are refused by PostgreSQL
+    itself (an exclusion constraint), whatever the number of workers.
+    """
+
+    _name = "clinic.appointment"
+    _description = "Clinic Appointment"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    patient_id = fields.Many2one("res.partner", required=True, tracking=True, index=True)
+    treatment_id = fields.Many2one(
+        "clinic.treatment", required=True, tracking=True, check_company=True
+    )
+    practitioner_id = fields.Many2one(
+        "res.users",
+        required=True,
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+        default=lambda self: self.env.user,
+    )
+    start = fields.Datetime(required=True, tracking=True)
+    stop = fields.Datetime(
+        compute="_compute_stop", store=True, readonly=False, required=True, precompute=True
+    )
+    source = fields.Selection(
+        [("phone", "Phone"), ("online", "Online"), ("walk_in", "Walk-in")],
+        default="phone",
+        required=True,
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("awaiting_payment", "Awaiting Payment"),
+            ("confirmed", "Confirmed"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+            ("no_show", "No-show"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    cancel_reason = fields.Selection(
+        [
+            ("patient", "Cancelled by the patient"),
+            ("clinic", "Cancelled by the clinic"),
+            ("unpaid", "Deposit not paid in time"),
+            ("late", "Late cancellation"),
+        ],
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    cancel_date = fields.Datetime(readonly=True, copy=False)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    event_id = fields.Many2one(
+        "calendar.event", string="Calendar Event", readonly=True, copy=False, ondelete="set null"
+    )
+    price = fields.Monetary(
+        compute="_compute_amounts_from_treatment", store=True, readonly=False, copy=False
+    )
+    deposit_required = fields.Monetary(
+        string="Deposit",
+        compute="_compute_amounts_from_treatment",
+        store=True,
+        readonly=False,
+        copy=False,
+        help="Deposit asked at booking; from the treatment's policy.",
+    )
+    payment_deadline = fields.Datetime(readonly=True, copy=False, tracking=True)
+    deposit_ids = fields.One2many("clinic.deposit", "appointment_id", string="Deposits")
+    amount_paid = fields.Monetary(compute="_compute_amounts", store=True)
+    amount_due = fields.Monetary(compute="_compute_amounts", store=True)
+    amount_forfeited = fields.Monetary(compute="_compute_amounts", store=True)
+    amount_refundable = fields.Monetary(compute="_compute_amounts", store=True)
+    payment_status = fields.Selection(
+        [
+            ("none", "No deposit"),
+            ("unpaid", "Not paid"),
+            ("partial", "Partly paid"),
+            ("paid", "Paid"),
+        ],
+        compute="_compute_amounts",
+        store=True,
+    )
+    final_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+    payment_count = fields.Integer(compute="_compute_invoice_count")
+    is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
+    color = fields.Integer(compute="_compute_color", store=True)
+    note = fields.Text()
+
+    _sql_constraints = [
+        (
+            "stop_after_start",
+            "CHECK(stop > start)",
+            "An appointment must end after it starts.",
+        ),
+        (
+            "practitioner_no_overlap",
+            "EXCLUDE USING gist (practitioner_id WITH =, tsrange(start, stop, '[)') WITH &&)"
+            " WHERE (state IN ('draft', 'awaiting_payment', 'confirmed', 'done'))",
+            "This practitioner already has an appointment at that time.",
+        ),
+    ]
+
+    def _auto_init(self):
+        # btree_gist lets the exclusion constraint compare practitioner ids
+        # with "=" inside a GiST index; it is a trusted extension.
+        self.env.cr.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        return super()._auto_init()
+
+    # ------------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------------
+
+    @api.depends("start", "treatment_id")
+    def _compute_stop(self):
+        """End of the appointment: start plus the treatment's duration."""
+        for appointment in self:
+            if appointment.start and appointment.treatment_id:
+                appointment.stop = appointment.start + timedelta(
+                    hours=appointment.treatment_id.duration
+                )
+            elif not appointment.stop:
+                appointment.stop = appointment.start
+
+    @api.depends("treatment_id")
+    def _compute_amounts_from_treatment(self):
+        """Price and deposit of the treatment at the time of booking."""
+        for appointment in self:
+            if appointment.state not in (False, "draft"):
+                continue
+            appointment.price = appointment.treatment_id.price
+            appointment.deposit_required = appointment.treatment_id.deposit_amount
+
+    @api.depends(
+        "deposit_required",
+        "deposit_ids.amount_paid",
+        "deposit_ids.amount_forfeited",
+        "deposit_ids.amount_refundable",
+        "deposit_ids.state",
+    )
+    def _compute_amounts(self):
+        """Paid, due, forfeited and refundable amounts of the deposits."""
+        for appointment in self:
+            deposits = appointment.deposit_ids
+            paid = sum(deposits.mapped("amount_paid"))
+            appointment.amount_paid = paid
+            appointment.amount_forfeited = sum(deposits.mapped("amount_forfeited"))
+            appointment.amount_refundable = sum(deposits.mapped("amount_refundable"))
+            pending = deposits.filtered(lambda d: d.state == "pending")
+            appointment.amount_due = sum(pending.mapped("amount_residual"))
+            if not appointment.deposit_required and not deposits:
+                status = "none"
+            elif appointment.currency_id.is_zero(paid):
+                status = "unpaid"
+            elif pending:
+                status = "partial"
+            else:
+                status = "paid"
+            appointment.payment_status = status
+
+    def _compute_invoice_count(self):
+        """Number of invoices and payments linked to the appointment."""
+        for appointment in self:
+            appointment.invoice_count = len(appointment._get_invoices())
+            appointment.payment_count = len(appointment.deposit_ids.payment_ids)
+
+    def _compute_is_overdue(self):
+        """Awaiting payment past the deadline."""
+        now = fields.Datetime.now()
+        for appointment in self:
+            appointment.is_overdue = bool(
+                appointment.state == "awaiting_payment"
+                and appointment.payment_deadline
+                and appointment.payment_deadline < now
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue appointments."))
+        domain = [
+            ("state", "=", "awaiting_payment"),
+            ("payment_deadline", "<", fields.Datetime.now()),
+        ]
+        return domain if (operator == "=") == value else ["!", "&", *domain]
+
+    @api.depends("state")
+    def _compute_color(self):
+        """Calendar colour of the appointment's state."""
+        for appointment in self:
+            appointment.color = STATE_COLORS.get(appointment.state, 0)
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for appointment in self:
+            appointment.access_url = f"/my/appointments/{appointment.id}"
+        return res
+
+    @api.depends("name", "patient_id", "treatment_id")
+    def _compute_display_name(self):
+        for appointment in self:
+            appointment.display_name = " - ".join(
+                part
+                for part in (
+                    appointment.name if appointment.name != "/" else False,
+                    appointment.patient_id.name,
+                    appointment.treatment_id.name,
+                )
+                if part
+            )
+
+    # ------------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------------
+
+    def _check_slot_free(self, practitioner, start, stop, exclude_id=None):
+        """Refuse an overlapping booking of ``practitioner`` with a clear
+        message, before the database constraint would refuse the row."""
+        clash = self.sudo().search(
+            [
+                ("id", "!=", exclude_id or 0),
+                ("practitioner_id", "=", practitioner.id),
+                ("state", "in", BLOCKING_STATES),
+                ("start", "<", stop),
+                ("stop", ">", start),
+            ],
+            limit=1,
+        )
+        if clash:
+            raise ValidationError(
+                self.env._(
+                    "%(practitioner)s is already booked from %(start)s to %(stop)s (%(other)s).",
+                    practitioner=practitioner.name,
+                    start=clash._format_start(),
+                    stop=format_datetime(self.env, clash.stop, dt_format="short"),
+                    other=clash.name,
+                )
+            )
+
+    @contextmanager
+    def _slot_guard(self):
+        """Two workers booking one slot at once both pass the check above;
+        PostgreSQL refuses the second row. Report that as a clear error."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except ExclusionViolation:
+            raise ValidationError(
+                self.env._(
+                    "This practitioner was just booked at that time by someone else;"
+                    " pick another time."
+                )
+            ) from None
+
+    @api.constrains("deposit_required", "price")
+    def _check_amounts(self):
+        errors = [
+            self.env._("%(ref)s: amounts cannot be negative.", ref=appointment.name)
+            for appointment in self
+            if appointment.deposit_required < 0 or appointment.price < 0
+        ]
+        if errors:
+            raise ValidationError("\n".join(errors))
+
+    # ------------------------------------------------------------------------
+    # CRUD and calendar sync
+    # ------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("clinic.appointment") or "/"
+            self._check_new_slot(vals)
+        with self._slot_guard():
+            appointments = super().create(vals_list)
+        appointments._sync_event()
+        return appointments
+
+    def _check_new_slot(self, vals):
+        if vals.get("state", "draft") not in BLOCKING_STATES or not vals.get("start"):
+            return
+        start = fields.Datetime.to_datetime(vals["start"])
+        treatment = self.env["clinic.treatment"].browse(vals.get("treatment_id"))
+        stop = fields.Datetime.to_datetime(vals.get("stop")) or start + timedelta(
+            hours=treatment.duration
+        )
+        practitioner = self.env["res.users"].browse(
+            vals.get("practitioner_id")
+            or self.default_get(["practitioner_id"]).get("practitioner_id")
+        )
+        self._check_slot_free(practitioner, start, stop)
+
+    def write(self, vals):
+        if self.filtered(lambda a: a.state not in ("draft", "awaiting_payment", "confirmed")) and (
+            {"start", "stop", "practitioner_id", "treatment_id", "patient_id"} & set(vals)
+        ):
+            raise UserError(
+                self.env._("A done, cancelled or no-show appointment cannot be rescheduled.")
+            )
+        slot_fields = {"start", "stop", "practitioner_id", "treatment_id", "state"}
+        if slot_fields & set(vals):
+            for appointment in self:
+                appointment._check_moved_slot(vals)
+        with self._slot_guard():
+            res = super().write(vals)
+            if slot_fields & set(vals):
+                self.flush_recordset(list(slot_fields))
+        if (slot_fields | {"patient_id"}) & set(vals):
+            self._sync_event()
+        return res
+
+    def _check_moved_slot(self, vals):
+        """Check the slot an existing appointment is about to hold."""
+        self.ensure_one()
+        if vals.get("state", self.state) not in BLOCKING_STATES:
+            return
+        start = fields.Datetime.to_datetime(vals.get("start")) or self.start
+        treatment = (
+            self.env["clinic.treatment"].browse(vals["treatment_id"])
+            if vals.get("treatment_id")
+            else self.treatment_id
+        )
+        if vals.get("stop"):
+            stop = fields.Datetime.to_datetime(vals["stop"])
+        elif "start" in vals or "treatment_id" in vals:
+            stop = start + timedelta(hours=treatment.duration)
+        else:
+            stop = self.stop
+        practitioner = (
+            self.env["res.users"].browse(vals["practitioner_id"])
+            if vals.get("practitioner_id")
+            else self.practitioner_id
+        )
+        self._check_slot_free(practitioner, start, stop, exclude_id=self.id)
+
+    def _prepare_event_vals(self):
+        self.ensure_one()
+        return {
+            "name": f"{self.treatment_id.name} - {self.patient_id.name}",
+            "start": self.start,
+            "stop": self.stop,
+            "user_id": self.practitioner_id.id,
+            "partner_ids": [(6, 0, (self.practitioner_id.partner_id | self.patient_id).ids)],
+            "active": self.state in (*BLOCKING_STATES, "no_show"),
+            "privacy": "private",
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": self.id,
+        }
+
+    def _sync_event(self):
+        """Create or update each appointment's calendar event."""
+        Event = (
+            self.env["calendar.event"]
+            .sudo()
+            .with_context(no_mail_to_attendees=True, mail_create_nolog=True, active_test=False)
+        )
+        for appointment in self:
+            vals = appointment._prepare_event_vals()
+            if appointment.event_id:
+                appointment.event_id.sudo().with_context(no_mail_to_attendees=True).write(vals)
+            else:
+                appointment.event_id = Event.create(vals)
+
+    def _format_start(self):
+        self.ensure_one()
+        tz = self.patient_id.tz or self.practitioner_id.tz or self.env.user.tz
+        return format_datetime(self.env, self.start, tz=tz, dt_format="short")
+
+    # ------------------------------------------------------------------------
+    # State machine
+    # ------------------------------------------------------------------------
+
+    _TRANSITIONS = {
+        "awaiting_payment": ("draft",),
+        "confirmed": ("draft", "awaiting_payment", "cancelled"),
+        "done": ("confirmed",),
+        "cancelled": ("draft", "awaiting_payment", "confirmed"),
+        "no_show": ("awaiting_payment", "confirmed"),
+    }
+
+    def _set_state(self, new_state, **vals):
+        """Single entry point of state changes; refuses illegal transitions."""
+        illegal = self.filtered(lambda a: a.state not in self._TRANSITIONS[new_state])
+        if illegal:
+            label = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(refs)s cannot become %(new)s from %(old)s.",
+                    refs=", ".join(illegal.mapped("name")),
+                    new=label[new_state],
+                    old=", ".join(sorted({label[a.state] for a in illegal})),
+                )
+            )
+        return self.write({"state": new_state, **vals})
+
+    def _lock_for_update(self):
+        """Row-lock the appointments for the rest of the transaction."""
+        if self.ids:
+            self.env.cr.execute(
+                "SELECT id FROM clinic_appointment WHERE id IN %s FOR UPDATE", [tuple(self.ids)]
+            )
+            self.invalidate_recordset()
+
+    def _compute_payment_deadline(self, now=None):
+        """Deadline of the deposit: the treatment's hours after booking, but no
+        later than its hours before the visit. When that moment is already past
+        (a booking for the next hours), the deposit is due at the start."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        treatment = self.treatment_id
+        deadline = min(
+            now + timedelta(hours=treatment.payment_hours),
+            self.start - timedelta(hours=treatment.payment_before_hours),
+        )
+        return deadline if deadline > now else self.start
+
+    def action_book(self):
+        """Book the appointment: confirmed at once without deposit, else a
+        deposit invoice is posted and the appointment waits for payment."""
+        for appointment in self:
+            if appointment.state != "draft":
+                raise UserError(self.env._("%(ref)s is already booked.", ref=appointment.name))
+            if appointment.start <= fields.Datetime.now():
+                raise UserError(
+                    self.env._(
+                        "%(ref)s starts in the past; pick a future time.", ref=appointment.name
+                    )
+                )
+            if appointment.currency_id.is_zero(appointment.deposit_required):
+                appointment._set_state("confirmed")
+                appointment._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+                continue
+            appointment._set_state(
+                "awaiting_payment", payment_deadline=appointment._compute_payment_deadline()
+            )
+            # deposits and their documents are written by the booking flow
+            # itself, whatever the user's own accounting rights
+            deposit = (
+                self.env["clinic.deposit"]
+                .sudo()
+                .create({"appointment_id": appointment.id, "amount": appointment.deposit_required})
+            )
+            deposit._create_invoice()
+        return True
+
+    def _on_deposit_paid(self, deposit):
+        """React to a paid deposit. The payment may come after the automatic
+        cancellation (a payment in flight while the job ran): the appointment
+        is confirmed again when its slot is still free, else the money is
+        kept refundable and a manager is asked to refund it."""
+        self.ensure_one()
+        self._lock_for_update()
+        if self.state in ("draft", "awaiting_payment"):
+            self._set_state("confirmed")
+            self._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+            return
+        if self.state != "cancelled":
+            return
+        if self.cancel_reason == "unpaid" and self._slot_is_free():
+            self._set_state("confirmed", cancel_reason=False, cancel_date=False)
+            deposit.sudo().amount_refundable = 0.0
+            self.message_post(
+                body=self.env._(
+                    "The deposit was paid after the automatic cancellation; the slot"
+                    " was still free, so the appointment is confirmed again."
+                )
+            )
+            self._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+            return
+        deposit.sudo().amount_refundable = deposit.amount_paid
+        self._schedule_refund_activity(deposit)
+
+    def _slot_is_free(self):
+        self.ensure_one()
+        return not self.search_count(
+            [
+                ("id", "!=", self.id),
+                ("practitioner_id", "=", self.practitioner_id.id),
+                ("state", "in", BLOCKING_STATES),
+                ("start", "<", self.stop),
+                ("stop", ">", self.start),
+            ],
+            limit=1,
+        )
+
+    def _schedule_refund_activity(self, deposit):
+        managers = self.env.ref("clinic_prepay.group_clinic_manager").users.filtered(
+            lambda u: self.company_id in u.company_ids and not u.share
+        )
+        user = managers[:1] or self.env.user
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Refund the deposit"),
+            note=self.env._(
+                "%(amount)s was paid on %(deposit)s for a cancelled appointment;"
+                " refund it to the patient.",
+                amount=deposit.amount_paid,
+                deposit=deposit.name,
+            ),
+            user_id=user.id,
+        )
+
+    def action_confirm(self):
+        """Confirm without (or before) payment: a clinic manager's decision."""
+        if not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
+            raise AccessError(
+                self.env._("Only a clinic manager can confirm an appointment that is not paid.")
+            )
+        for appointment in self:
+            appointment._set_state("confirmed")
+            appointment._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+        return True
+
+    def action_done(self):
+        """The treatment was given: invoice it, deducting the deposit."""
+        self._set_state("done")
+        for appointment in self:
+            appointment.sudo()._create_final_invoice()
+        return True
+
+    def action_no_show(self):
+        """The patient did not come: the no-show policy applies."""
+        for appointment in self:
+            appointment._set_state("no_show")
+            appointment.deposit_ids.sudo()._apply_policy(
+                appointment.treatment_id.no_show_forfeit_percent
+            )
+        return True
+
+    def action_cancel_by_patient(self):
+        """The patient cancels: free inside the window, else late cancellation."""
+        now = fields.Datetime.now()
+        for appointment in self:
+            window = timedelta(hours=appointment.treatment_id.free_cancel_hours)
+            late = appointment.state == "confirmed" and now > appointment.start - window
+            appointment._cancel(
+                "late" if late else "patient",
+                appointment.treatment_id.late_cancel_forfeit_percent if late else 0.0,
+            )
+        return True
+
+    def action_cancel_by_clinic(self):
+        """The clinic cancels: everything paid is refundable."""
+        for appointment in self:
+            appointment._cancel("clinic", 0.0)
+        return True
+
+    def _cancel(self, reason, forfeit_percent):
+        """Cancel the appointments for ``reason``, apply the policy to their
+        deposits and tell the patients (one batch, one rendering)."""
+        self._set_state("cancelled", cancel_reason=reason, cancel_date=fields.Datetime.now())
+        self.deposit_ids.sudo()._apply_policy(forfeit_percent)
+        template = {
+            "unpaid": "clinic_prepay.mail_template_appointment_cancelled_unpaid",
+        }.get(reason, "clinic_prepay.mail_template_appointment_cancelled")
+        self._send_mail(template)
+
+    # ------------------------------------------------------------------------
+    # Automatic cancellation of unpaid bookings
+    # ------------------------------------------------------------------------
+
+    @api.model
+    def _cron_cancel_unpaid(self, batch_size=100, max_batches=None):
+        """Cancel awaiting-payment appointments whose deadline passed.
+
+        Safe with several workers and cron threads: rows are taken with
+        ``FOR UPDATE SKIP LOCKED`` (a row a payment is confirming is left for
+        the next run), each batch is committed, progress is reported to the
+        cron, and a second run finds nothing to do.
+        """
+        done = 0
+        while True:
+            self.env.cr.execute(
+                """
+                SELECT id FROM clinic_appointment
+                 WHERE state = 'awaiting_payment' AND payment_deadline < %s
+                 ORDER BY payment_deadline, id
+                 LIMIT %s
+                   FOR UPDATE SKIP LOCKED
+                """,
+                [fields.Datetime.now(), batch_size],
+            )
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if not ids:
+                break
+            batch = self.browse(ids)
+            batch.invalidate_recordset()
+            batch._cancel("unpaid", 0.0)
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_unpaid_overdue())
+            if self._can_commit():
+                # one batch per transaction: a crash loses one batch, not all
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if len(ids) < batch_size or (max_batches and done >= max_batches * batch_size):
+                break
+        if done:
+            _logger.info("Cancelled %s unpaid appointments", done)
+        return done
+
+    def _count_unpaid_overdue(self):
+        return self.search_count(
+            [("state", "=", "awaiting_payment"), ("payment_deadline", "<", fields.Datetime.now())]
+        )
+
+    @api.model
+    def _can_commit(self):
+        return not tools.config["test_enable"] and not modules.module.current_test
+
+    # ------------------------------------------------------------------------
+    # Accounting
+    # ------------------------------------------------------------------------
+
+    def _get_invoices(self):
+        self.ensure_one()
+        return (self.deposit_ids.invoice_id | self.final_invoice_id).filtered("id")
+
+    def _create_final_invoice(self):
+        """Invoice the treatment; paid deposits are deducted on the deposit
+        account, so the liability returns to zero and revenue is recognised."""
+        self.ensure_one()
+        company = self.company_id
+        company._clinic_ensure_accounting()
+        lines = [
+            fields.Command.create(
+                {
+                    "product_id": self.treatment_id.product_id.id,
+                    "name": self.env._(
+                        "%(treatment)s on %(date)s (%(ref)s)",
+                        treatment=self.treatment_id.name,
+                        date=self._format_start(),
+                        ref=self.name,
+                    ),
+                    "quantity": 1.0,
+                    "price_unit": self.price,
+                }
+            )
+        ]
+        for deposit in self.deposit_ids.filtered(lambda d: d.state == "paid"):
+            deposit_line = deposit.invoice_id.invoice_line_ids[:1]
+            lines.append(
+                fields.Command.create(
+                    {
+                        "product_id": company.clinic_deposit_product_id.id,
+                        "name": self.env._("Deposit %(deposit)s deducted", deposit=deposit.name),
+                        "account_id": company.clinic_deposit_account_id.id,
+                        "quantity": -1.0,
+                        "price_unit": deposit_line.price_unit,
+                        "tax_ids": [fields.Command.set(deposit_line.tax_ids.ids)],
+                    }
+                )
+            )
+        invoice = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.patient_id.id,
+                    "company_id": company.id,
+                    "journal_id": company.clinic_journal_id.id,
+                    "invoice_origin": self.name,
+                    "invoice_line_ids": lines,
+                }
+            )
+        )
+        invoice.action_post()
+        self.final_invoice_id = invoice
+        for deposit in self.deposit_ids.filtered(lambda d: d.state == "paid"):
+            deposit.write({"state": "applied", "amount_applied": deposit.amount_paid})
+        return invoice
+
+    # ------------------------------------------------------------------------
+    # Mail and portal
+    # ------------------------------------------------------------------------
+
+    def _send_mail(self, xmlid):
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        # one composer for the whole batch; recipients come from the template
+        to_notify = self.filtered("patient_id.email")
+        if to_notify:
+            to_notify.with_context(mail_notify_force_send=False).message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment"
+            )
+
+    def action_send_payment_link(self):
+        """Open the mail composer with the payment link for the patient."""
+        self.ensure_one()
+        if self.state != "awaiting_payment":
+            raise UserError(self.env._("Only an appointment awaiting payment has a payment link."))
+        template = self.env.ref("clinic_prepay.mail_template_appointment_payment_link")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
+        }
+
+    def _get_payment_url(self):
+        """Where the patient pays: the deposit invoice's portal page, with its
+        token, served by Odoo's own invoice payment flow."""
+        self.ensure_one()
+        invoice = self.deposit_ids.filtered(lambda d: d.state == "pending").invoice_id[:1]
+        return invoice.sudo().get_portal_url() if invoice else False
+
+    def action_register_payment(self):
+        """Payment taken at the desk (cash, card terminal), on the deposit
+        invoice: Odoo's own payment wizard, which reconciles it."""
+        self.ensure_one()
+        invoice = self.deposit_ids.filtered(lambda d: d.state == "pending").invoice_id
+        if not invoice:
+            raise UserError(self.env._("%(ref)s has no deposit to pay.", ref=self.name))
+        action = invoice.action_register_payment()
+        action["context"] = dict(action.get("context", {}), dont_redirect_to_payments=True)
+        return action
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return self._get_invoices()._get_records_action(name=self.env._("Invoices"))
+
+    def action_view_payments(self):
+        self.ensure_one()
+        return self.deposit_ids.payment_ids._get_records_action(name=self.env._("Payments"))
+
+    def action_view_deposits(self):
+        self.ensure_one()
+        return self.deposit_ids._get_records_action(name=self.env._("Deposits"))
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.name

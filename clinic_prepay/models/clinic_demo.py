@@ -1,0 +1,76 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+
+class ClinicAppointment(models.Model):
+    _inherit = "clinic.appointment"
+
+    @api.model
+    def _demo_populate(self):
+        """Demo appointments in every state, run through the real flows."""
+        ref = self.env.ref
+        demo_provider = ref("payment.payment_provider_demo", raise_if_not_found=False)
+        if demo_provider and demo_provider.state == "disabled":
+            demo_provider.write({"state": "test", "is_published": True})
+        base = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
+        patient = ref("clinic_prepay.res_partner_patient_demo")
+        peter = ref("clinic_prepay.res_partner_patient2_demo")
+        doctor = ref("clinic_prepay.user_practitioner_demo")
+        treatments = {
+            key: ref(f"clinic_prepay.clinic_treatment_{key}_demo")
+            for key in ("consultation", "botox", "laser", "filler")
+        }
+
+        def book(days, hour, treatment, who=patient, source="phone"):
+            appointment = self.create(
+                {
+                    "patient_id": who.id,
+                    "treatment_id": treatments[treatment].id,
+                    "practitioner_id": doctor.id,
+                    "start": base.replace(hour=hour) + timedelta(days=days),
+                    "source": source,
+                }
+            )
+            return appointment
+
+        def pay(appointment, amount=None):
+            invoice = appointment.deposit_ids.invoice_id
+            wizard = (
+                self.env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"amount": amount or invoice.amount_residual})
+            )
+            wizard.action_create_payments()
+
+        def move_to_past(appointment, days):
+            appointment.write({"start": base.replace(hour=10) - timedelta(days=days)})
+
+        book(1, 9, "consultation")  # draft
+        book(3, 10, "botox").action_book()  # awaiting payment
+        partly = book(3, 14, "filler", who=peter)
+        partly.action_book()
+        pay(partly, partly.deposit_required / 2)  # awaiting payment, partly paid
+        book(2, 11, "consultation", who=peter).action_book()  # confirmed, no deposit
+        paid = book(4, 9, "laser")
+        paid.action_book()
+        pay(paid)  # confirmed, deposit paid
+        done = book(5, 9, "botox")
+        done.action_book()
+        pay(done)
+        move_to_past(done, 7)
+        done.action_done()  # done, deposit applied on the final invoice
+        unpaid = book(6, 9, "botox", who=peter)
+        unpaid.action_book()
+        unpaid._cancel("unpaid", 0.0)  # cancelled by the job: deposit not paid
+        late = book(6, 14, "laser", who=peter)
+        late.action_book()
+        pay(late)
+        late._cancel("late", late.treatment_id.late_cancel_forfeit_percent)
+        no_show = book(7, 9, "botox", who=peter)
+        no_show.action_book()
+        pay(no_show)
+        move_to_past(no_show, 2)
+        no_show.action_no_show()  # no-show, deposit forfeited
+        return True

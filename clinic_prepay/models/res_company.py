@@ -1,0 +1,110 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command, fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # --- policy defaults for new treatments -------------------------------
+    clinic_payment_hours = fields.Float(
+        string="Payment Deadline (hours after booking)", default=24.0
+    )
+    clinic_payment_before_hours = fields.Float(
+        string="Payment Deadline (hours before the visit)", default=2.0
+    )
+    clinic_free_cancel_hours = fields.Float(
+        string="Free Cancellation Window (hours)", default=24.0
+    )
+    clinic_late_cancel_forfeit_percent = fields.Float(
+        string="Late Cancellation Forfeit (%)", default=50.0
+    )
+    clinic_no_show_forfeit_percent = fields.Float(string="No-show Forfeit (%)", default=100.0)
+
+    # --- accounting ---------------------------------------------------------
+    clinic_deposit_account_id = fields.Many2one(
+        "account.account",
+        string="Customer Deposits Account",
+        domain="[('account_type', '=', 'liability_current')]",
+        help="Current liability holding the deposits received before the visit.",
+    )
+    clinic_fee_account_id = fields.Many2one(
+        "account.account",
+        string="Forfeit and Fee Income Account",
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account crediting forfeited deposits and no-show fees.",
+    )
+    clinic_deposit_product_id = fields.Many2one(
+        "product.product",
+        string="Deposit Product",
+        domain="[('type', '=', 'service')]",
+        help="Product of deposit invoice lines; its customer taxes apply to deposits.",
+    )
+    clinic_journal_id = fields.Many2one(
+        "account.journal",
+        string="Clinic Sales Journal",
+        domain="[('type', '=', 'sale')]",
+        help="Journal of deposit and final invoices; the first sales journal if empty.",
+    )
+    clinic_forfeit_journal_id = fields.Many2one(
+        "account.journal",
+        string="Forfeit Journal",
+        domain="[('type', '=', 'general')]",
+        help="Journal of the entries moving forfeited deposits to income.",
+    )
+
+    def _clinic_ensure_accounting(self):
+        """Create the clinic's default accounts, journals and deposit product
+        for companies that have a chart of accounts and lack them."""
+        Account = self.env["account.account"].sudo()
+        for company in self.sudo().filtered("chart_template"):
+            Account = Account.with_company(company)
+            vals = {}
+            if not company.clinic_deposit_account_id:
+                vals["clinic_deposit_account_id"] = Account.create(
+                    {
+                        "name": self.env._("Customer Deposits"),
+                        "code": Account._search_new_account_code("2190", cache=set()),
+                        "account_type": "liability_current",
+                        "company_ids": [Command.set(company.ids)],
+                    }
+                ).id
+            if not company.clinic_fee_account_id:
+                vals["clinic_fee_account_id"] = Account.create(
+                    {
+                        "name": self.env._("No-show and Cancellation Fees"),
+                        "code": Account._search_new_account_code("4190", cache=set()),
+                        "account_type": "income_other",
+                        "company_ids": [Command.set(company.ids)],
+                    }
+                ).id
+            if not company.clinic_deposit_product_id:
+                product = self.env.ref(
+                    "clinic_prepay.product_clinic_deposit", raise_if_not_found=False
+                )
+                if not product:
+                    product = (
+                        self.env["product.product"]
+                        .sudo()
+                        .create(
+                            {
+                                "name": self.env._("Appointment Deposit"),
+                                "type": "service",
+                                "sale_ok": False,
+                                "purchase_ok": False,
+                                "taxes_id": [Command.clear()],
+                            }
+                        )
+                    )
+                vals["clinic_deposit_product_id"] = product.id
+            journals = self.env["account.journal"].sudo().with_company(company)
+            if not company.clinic_journal_id:
+                vals["clinic_journal_id"] = journals.search(
+                    [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+                ).id
+            if not company.clinic_forfeit_journal_id:
+                vals["clinic_forfeit_journal_id"] = journals.search(
+                    [("company_id", "=", company.id), ("type", "=", "general")], limit=1
+                ).id
+            if vals:
+                company.write(vals)
+        return True

@@ -1,0 +1,33 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    clinic_payment_hours = fields.Float(related="company_id.clinic_payment_hours", readonly=False)
+    clinic_payment_before_hours = fields.Float(
+        related="company_id.clinic_payment_before_hours", readonly=False
+    )
+    clinic_free_cancel_hours = fields.Float(
+        related="company_id.clinic_free_cancel_hours", readonly=False
+    )
+    clinic_late_cancel_forfeit_percent = fields.Float(
+        related="company_id.clinic_late_cancel_forfeit_percent", readonly=False
+    )
+    clinic_no_show_forfeit_percent = fields.Float(
+        related="company_id.clinic_no_show_forfeit_percent", readonly=False
+    )
+    clinic_deposit_account_id = fields.Many2one(
+        related="company_id.clinic_deposit_account_id", readonly=False
+    )
+    clinic_fee_account_id = fields.Many2one(
+        related="company_id.clinic_fee_account_id", readonly=False
+    )
+    clinic_deposit_product_id = fields.Many2one(
+        related="company_id.clinic_deposit_product_id", readonly=False
+    )
+    clinic_journal_id = fields.Many2one(related="company_id.clinic_journal_id", readonly=False)
+    clinic_forfeit_journal_id = fields.Many2one(
+        related="company_id.clinic_forfeit_journal_id", readonly=False
+    )

@@ -1,0 +1,236 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Races between workers, with real concurrent PostgreSQL transactions.
+
+These tests commit in their own cursors (the test transaction cannot see
+other transactions' work), so each one cleans up what it committed.
+"""
+
+import threading
+import time
+import uuid
+from contextlib import closing
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import ValidationError
+from odoo.modules.registry import Registry
+from odoo.service.model import retrying
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+from .common import NOW
+
+
+@tagged("post_install", "-at_install")
+class TestClinicConcurrency(BaseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            product = env["product.product"].create(
+                {"name": "Race peel", "type": "service", "list_price": 100.0}
+            )
+            self.treatment_id = (
+                env["clinic.treatment"]
+                .create(
+                    {
+                        "name": "Race peel",
+                        "product_id": product.id,
+                        "deposit_type": "fixed",
+                        "deposit_fixed": 40.0,
+                        "payment_hours": 1.0,
+                    }
+                )
+                .id
+            )
+            self.practitioner_id = (
+                env["res.users"]
+                .create(
+                    {
+                        "name": "Dr. Race",
+                        "login": f"dr_race_{uuid.uuid4().hex}",
+                        "groups_id": [Command.set(env.ref("clinic_prepay.group_clinic_user").ids)],
+                    }
+                )
+                .id
+            )
+            self.patient_ids = (
+                env["res.partner"].create([{"name": "Racer One"}, {"name": "Racer Two"}]).ids
+            )
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            appointments = env["clinic.appointment"].search(
+                [("practitioner_id", "=", self.practitioner_id)]
+            )
+            # keep the ledger as it is (posted entries stay); free the slots
+            appointments.filtered(
+                lambda a: a.state in ("draft", "awaiting_payment", "confirmed")
+            ).write({"state": "cancelled"})
+            env["res.users"].browse(self.practitioner_id).active = False
+            env["clinic.treatment"].browse(self.treatment_id).active = False
+
+    def _vals(self, patient_index=0, start=None):
+        return {
+            "patient_id": self.patient_ids[patient_index],
+            "treatment_id": self.treatment_id,
+            "practitioner_id": self.practitioner_id,
+            "start": start or NOW + timedelta(days=400),
+        }
+
+    def test_two_workers_cannot_take_one_slot(self):
+        """Both pass the Python check; PostgreSQL lets only one row in."""
+        outcome = {}
+        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
+            env1, env2 = self._env(cr1), self._env(cr2)
+            env1["clinic.appointment"].create(self._vals(0))
+
+            def second_worker():
+                try:
+                    env2["clinic.appointment"].create(
+                        self._vals(1, start=NOW + timedelta(days=400, minutes=15))
+                    )
+                    outcome["created"] = True
+                except ValidationError as error:
+                    outcome["error"] = str(error)
+
+            thread = threading.Thread(target=second_worker)
+            thread.start()
+            time.sleep(1.0)
+            self.assertTrue(thread.is_alive(), "the second insert waits for the first")
+            cr1.commit()
+            thread.join(30)
+            self.assertFalse(thread.is_alive())
+            cr2.rollback()
+        self.assertNotIn("created", outcome)
+        self.assertIn("just booked at that time by someone else", outcome["error"])
+        with closing(self.registry.cursor()) as cr:
+            count = self._env(cr)["clinic.appointment"].search_count(
+                [("practitioner_id", "=", self.practitioner_id)]
+            )
+        self.assertEqual(count, 1)
+
+    def _committed_awaiting_appointment(self):
+        with self.registry.cursor() as cr, freeze_time(NOW):
+            env = self._env(cr)
+            appointment = env["clinic.appointment"].create(
+                self._vals(0, start=NOW + timedelta(days=3))
+            )
+            appointment.action_book()
+            return appointment.id
+
+    def _pay_at_desk(self, env, appointment_id):
+        appointment = env["clinic.appointment"].browse(appointment_id)
+        invoice = appointment.deposit_ids.invoice_id
+        journal = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", invoice.company_id.id)], limit=1
+        )
+        env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": journal.id}).action_create_payments()
+
+    def test_cron_skips_a_booking_whose_payment_is_in_flight(self):
+        """A payment holding the row wins; the job does not wait or cancel it."""
+        appointment_id = self._committed_awaiting_appointment()
+        later = NOW + timedelta(hours=2)  # past the 1-hour deadline
+        with (
+            closing(self.registry.cursor()) as cr_pay,
+            closing(self.registry.cursor()) as cr_cron,
+            freeze_time(later),
+        ):
+            env_pay, env_cron = self._env(cr_pay), self._env(cr_cron)
+            self._pay_at_desk(env_pay, appointment_id)  # confirms and row-locks
+            self.assertEqual(
+                env_pay["clinic.appointment"].browse(appointment_id).state, "confirmed"
+            )
+            started = time.monotonic()
+            self.assertEqual(env_cron["clinic.appointment"]._cron_cancel_unpaid(), 0)
+            self.assertLess(time.monotonic() - started, 5, "SKIP LOCKED: no waiting")
+            cr_pay.commit()
+            cr_cron.rollback()  # the job's next run, in a new transaction
+            self.assertEqual(env_cron["clinic.appointment"]._cron_cancel_unpaid(), 0)
+            cr_cron.commit()
+        with closing(self.registry.cursor()) as cr:
+            appointment = self._env(cr)["clinic.appointment"].browse(appointment_id)
+            self.assertEqual(appointment.state, "confirmed")
+            self.assertEqual(appointment.deposit_ids.state, "paid")
+
+    def test_payment_waits_for_the_job_then_reconfirms(self):
+        """The job holds the row and cancels; the payment racing it is
+        refused by PostgreSQL (concurrent update), retried like every Odoo
+        request, and lands on the cancelled booking: the slot is still free,
+        so the appointment is confirmed again with its deposit paid."""
+        appointment_id = self._committed_awaiting_appointment()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            invoice = env["clinic.appointment"].browse(appointment_id).deposit_ids.invoice_id
+            provider = env.ref("payment.payment_provider_demo")
+            provider.write({"state": "test"})
+            tx = env["payment.transaction"].create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "amount": 40.0,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "reference": f"RACE-{appointment_id}",
+                    "operation": "online_redirect",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+            tx_id = tx.id
+        outcome = {}
+        later = NOW + timedelta(hours=2)
+        with (
+            closing(self.registry.cursor()) as cr_cron,
+            closing(self.registry.cursor()) as cr_pay,
+            freeze_time(later),
+        ):
+            env_cron, env_pay = self._env(cr_cron), self._env(cr_pay)
+            self.assertEqual(env_cron["clinic.appointment"]._cron_cancel_unpaid(), 1)
+
+            def pay():
+                def process():
+                    tx = env_pay["payment.transaction"].browse(tx_id)
+                    tx._handle_notification_data(
+                        "demo", {"reference": tx.reference, "simulated_state": "done"}
+                    )
+                    tx._post_process()
+                    # what the patient's request reads back
+                    return env_pay["clinic.appointment"].browse(appointment_id).state
+
+                try:
+                    outcome["state"] = retrying(process, env_pay)
+                    outcome["tx"] = (
+                        env_pay["payment.transaction"].browse(tx_id).read(["state", "payment_id"])
+                    )
+                except Exception as error:  # reported by the assertions below
+                    outcome["error"] = repr(error)
+
+            thread = threading.Thread(target=pay)
+            thread.start()
+            time.sleep(1.5)
+            cr_cron.commit()
+            thread.join(60)
+            self.assertFalse(thread.is_alive())
+            cr_pay.commit()
+        self.assertNotIn("error", outcome)
+        self.assertEqual(outcome["state"], "confirmed", outcome)
+        with closing(self.registry.cursor()) as cr:
+            appointment = self._env(cr)["clinic.appointment"].browse(appointment_id)
+            self.assertEqual(appointment.state, "confirmed")
+            self.assertEqual(appointment.deposit_ids.state, "paid")
+            self.assertEqual(appointment.deposit_ids.amount_paid, 40.0)
+            self.assertEqual(appointment.deposit_ids.invoice_id.state, "posted")

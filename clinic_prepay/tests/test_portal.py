@@ -1,0 +1,110 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestClinicPortal(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.patient_user = new_test_user(
+            cls.env, login="portal_patricia", name="Patricia Portal", groups="base.group_portal"
+        )
+        cls.other_user = new_test_user(
+            cls.env, login="portal_peter", name="Peter Portal", groups="base.group_portal"
+        )
+        practitioner = new_test_user(
+            cls.env,
+            login="portal_doc",
+            name="Dr. Portal",
+            groups="clinic_prepay.group_clinic_user",
+        )
+        product = cls.env["product.product"].create(
+            {
+                "name": "Portal peel",
+                "type": "service",
+                "list_price": 80.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        treatment = cls.env["clinic.treatment"].create(
+            {
+                "name": "Portal peel",
+                "product_id": product.id,
+                "deposit_type": "fixed",
+                "deposit_fixed": 30.0,
+            }
+        )
+        start = fields.Datetime.now().replace(microsecond=0) + timedelta(days=5)
+        cls.mine = cls.env["clinic.appointment"].create(
+            {
+                "patient_id": cls.patient_user.partner_id.id,
+                "treatment_id": treatment.id,
+                "practitioner_id": practitioner.id,
+                "start": start,
+            }
+        )
+        cls.mine.action_book()
+        cls.theirs = cls.env["clinic.appointment"].create(
+            {
+                "patient_id": cls.other_user.partner_id.id,
+                "treatment_id": treatment.id,
+                "practitioner_id": practitioner.id,
+                "start": start + timedelta(hours=2),
+            }
+        )
+        cls.theirs.action_book()
+        cls.mine._portal_ensure_token()
+        cls.theirs._portal_ensure_token()
+
+    def _get(self, url):
+        return self.url_open(url, allow_redirects=False)
+
+    def _assert_refused(self, response):
+        self.assertIn(response.status_code, (302, 303))
+        self.assertNotIn("/my/appointments/", response.headers.get("Location", ""))
+
+    def test_patient_sees_own_appointment(self):
+        self.authenticate("portal_patricia", "portal_patricia")
+        response = self._get(f"/my/appointments/{self.mine.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.mine.name, response.text)
+        self.assertIn("Pay the deposit", response.text)
+        invoice = self.mine.deposit_ids.invoice_id
+        self.assertIn(f"/my/invoices/{invoice.id}?access_token=", response.text)
+
+        listing = self._get("/my/appointments")
+        self.assertEqual(listing.status_code, 200)
+        self.assertIn(self.mine.name, listing.text)
+        self.assertNotIn(self.theirs.name, listing.text)
+
+        home = self.url_open("/my/home")
+        self.assertIn("/my/appointments", home.text)
+
+    def test_other_patient_is_refused(self):
+        self.authenticate("portal_peter", "portal_peter")
+        self._assert_refused(self._get(f"/my/appointments/{self.mine.id}"))
+        # a token is valid for its own record only
+        self._assert_refused(
+            self._get(f"/my/appointments/{self.mine.id}?access_token={self.theirs.access_token}")
+        )
+        listing = self._get("/my/appointments")
+        self.assertNotIn(self.mine.name, listing.text)
+
+    def test_anonymous_visitor_needs_the_right_token(self):
+        self._assert_refused(self._get(f"/my/appointments/{self.mine.id}"))
+        self._assert_refused(self._get(f"/my/appointments/{self.mine.id}?access_token=wrong"))
+        self._assert_refused(
+            self._get(f"/my/appointments/{self.mine.id}?access_token={self.theirs.access_token}")
+        )
+        self._assert_refused(self._get("/my/appointments/999999?access_token=x"))
+        listing = self._get("/my/appointments")
+        self.assertIn("/web/login", listing.headers.get("Location", ""))
+        # the payment link in the email works without logging in
+        response = self._get(self.mine.get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.mine.name, response.text)
+        self.assertIn("30.00", response.text)
