@@ -1,4 +1,5 @@
 from . import (
+    account_bank_statement_line,
     account_chart_template,
     account_move,
     clinic_appointment,

@@ -235,10 +235,14 @@ class ClinicDeposit(models.Model):
                 deposit._cancel_documents()
             if deposit.state != "paid":
                 continue
+            currency = deposit.currency_id
             paid = deposit.amount_paid
-            forfeit = deposit.currency_id.round(paid * forfeit_percent / 100.0)
+            forfeit = currency.round(paid * forfeit_percent / 100.0)
             if forfeit:
-                deposit._create_forfeit_move(forfeit)
+                # the deposit account holds the untaxed part of the invoice
+                invoice = deposit.invoice_id
+                untaxed = invoice.amount_untaxed * paid / invoice.amount_total
+                deposit._create_forfeit_move(currency.round(untaxed * forfeit_percent / 100.0))
             deposit.write(
                 {
                     "amount_forfeited": forfeit,

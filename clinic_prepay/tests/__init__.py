@@ -1,8 +1,11 @@
 from . import (
+    test_accounting,
     test_clinic_appointment,
     test_clinic_concurrency,
     test_clinic_cron,
+    test_clinic_security,
     test_clinic_treatment,
+    test_portal,
     test_stripe_peer,
     test_ui,
 )

@@ -377,3 +377,56 @@ class TestClinicAppointment(ClinicPaymentCommon):
             self.assertTrue(appointment.is_overdue)
             self.assertIn(appointment, Appointment.search([("is_overdue", "=", True)]))
             self.assertNotIn(appointment, Appointment.search([("is_overdue", "=", False)]))
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(NOW)
+class TestBankStatementMatching(ClinicPaymentCommon):
+    def _bank_line(self, label, amount):
+        return self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": NOW.date(),
+                "payment_ref": label,
+                "amount": amount,
+            }
+        )
+
+    def test_bank_line_quoting_the_deposit_confirms(self):
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        deposit = appointment.deposit_ids
+        st_line = self._bank_line(f"Transfer Patricia {deposit.name.lower()} thanks", 50.0)
+        self.assertTrue(st_line.is_reconciled)
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual((deposit.state, deposit.amount_paid), ("paid", 50.0))
+        receivable = deposit.invoice_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertTrue(receivable.reconciled)
+        self.assertEqual(st_line.partner_id, self.patient)
+
+    def test_bank_line_quoting_the_appointment_pays_partly(self):
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        st_line = self._bank_line(f"{appointment.name}", 20.0)
+        self.assertTrue(st_line.is_reconciled)
+        self.assertEqual(appointment.state, "awaiting_payment")
+        self.assertEqual((appointment.amount_paid, appointment.amount_due), (20.0, 30.0))
+
+    def test_bank_line_paying_too_much_keeps_the_rest_in_suspense(self):
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        invoice = appointment.deposit_ids.invoice_id
+        st_line = self._bank_line(f"payment {invoice.name}", 80.0)
+        self.assertEqual(appointment.state, "confirmed")
+        _liquidity, suspense, _other = st_line._seek_for_lines()
+        self.assertEqual(suspense.credit, 30.0, "the accountant decides about the extra 30")
+        self.assertFalse(st_line.is_reconciled)
+
+    def test_unrelated_bank_lines_are_left_alone(self):
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        st_line = self._bank_line("Rent March", 50.0)
+        self.assertFalse(st_line.is_reconciled)
+        self.assertEqual(appointment.state, "awaiting_payment")
