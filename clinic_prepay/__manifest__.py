@@ -23,6 +23,7 @@
         "data/mail_template_data.xml",
         "views/clinic_treatment_views.xml",
         "views/clinic_appointment_views.xml",
+        "views/clinic_refund_request_views.xml",
         "views/res_config_settings_views.xml",
         "views/clinic_prepay_menus.xml",
         "templates/portal.xml",

@@ -5,6 +5,7 @@ from . import (
     clinic_appointment,
     clinic_demo,
     clinic_deposit,
+    clinic_refund_request,
     clinic_treatment,
     payment_transaction,
     res_company,

@@ -114,6 +114,7 @@ class ClinicAppointment(models.Model):
     amount_due = fields.Monetary(compute="_compute_amounts", store=True)
     amount_forfeited = fields.Monetary(compute="_compute_amounts", store=True)
     amount_refundable = fields.Monetary(compute="_compute_amounts", store=True)
+    amount_refunded = fields.Monetary(compute="_compute_amounts", store=True)
     payment_status = fields.Selection(
         [
             ("none", "No deposit"),
@@ -180,6 +181,7 @@ class ClinicAppointment(models.Model):
         "deposit_ids.amount_paid",
         "deposit_ids.amount_forfeited",
         "deposit_ids.amount_refundable",
+        "deposit_ids.amount_refunded",
         "deposit_ids.state",
     )
     def _compute_amounts(self):
@@ -190,6 +192,7 @@ class ClinicAppointment(models.Model):
             appointment.amount_paid = paid
             appointment.amount_forfeited = sum(deposits.mapped("amount_forfeited"))
             appointment.amount_refundable = sum(deposits.mapped("amount_refundable"))
+            appointment.amount_refunded = sum(deposits.mapped("amount_refunded"))
             pending = deposits.filtered(lambda d: d.state == "pending")
             appointment.amount_due = sum(pending.mapped("amount_residual"))
             if not appointment.deposit_required and not deposits:
@@ -512,6 +515,9 @@ class ClinicAppointment(models.Model):
             self._send_mail("clinic_prepay.mail_template_appointment_confirmed")
             return
         deposit.sudo().amount_refundable = deposit.amount_paid
+        deposit.sudo()._create_refund_request(
+            self.env._("Deposit paid after the booking was cancelled and its slot taken.")
+        )
         self._schedule_refund_activity(deposit)
 
     def _slot_is_free(self):
@@ -594,6 +600,10 @@ class ClinicAppointment(models.Model):
         deposits and tell the patients (one batch, one rendering)."""
         self._set_state("cancelled", cancel_reason=reason, cancel_date=fields.Datetime.now())
         self.deposit_ids.sudo()._apply_policy(forfeit_percent)
+        if reason != "unpaid":
+            self.deposit_ids.sudo()._create_refund_request(
+                self.env._("Cancellation: the policy refunds the patient.")
+            )
         template = {
             "unpaid": "clinic_prepay.mail_template_appointment_cancelled_unpaid",
         }.get(reason, "clinic_prepay.mail_template_appointment_cancelled")
@@ -775,6 +785,26 @@ class ClinicAppointment(models.Model):
     def action_view_payments(self):
         self.ensure_one()
         return self.deposit_ids.payment_ids._get_records_action(name=self.env._("Payments"))
+
+    def action_request_refund(self):
+        """Open a new refund request for the appointment's refundable deposit."""
+        self.ensure_one()
+        deposit = self.deposit_ids.filtered(lambda d: d.amount_refundable > 0)[:1]
+        if not deposit:
+            raise UserError(self.env._("%(ref)s has nothing left to refund.", ref=self.name))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "clinic.refund.request",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {"default_deposit_id": deposit.id},
+        }
+
+    def action_view_refund_requests(self):
+        self.ensure_one()
+        return self.deposit_ids.refund_request_ids._get_records_action(
+            name=self.env._("Refund Requests")
+        )
 
     def action_view_deposits(self):
         self.ensure_one()

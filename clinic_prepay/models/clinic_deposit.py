@@ -60,6 +60,8 @@ class ClinicDeposit(models.Model):
     amount_applied = fields.Monetary(
         readonly=True, copy=False, help="Deducted from the final invoice."
     )
+    amount_refunded = fields.Monetary(readonly=True, copy=False)
+    refund_request_ids = fields.One2many("clinic.refund.request", "deposit_id")
     amount_refundable = fields.Monetary(
         readonly=True,
         copy=False,
@@ -226,6 +228,31 @@ class ClinicDeposit(models.Model):
     # ------------------------------------------------------------------------
     # Policy outcomes
     # ------------------------------------------------------------------------
+
+    def _get_refundable_left(self, exclude=None):
+        """Refundable money not yet claimed by another open refund request."""
+        self.ensure_one()
+        claimed = self.refund_request_ids.filtered(
+            lambda r: r.state in ("submitted", "approved") and r not in (exclude or r.browse())
+        )
+        return self.currency_id.round(self.amount_refundable - sum(claimed.mapped("amount")))
+
+    def _create_refund_request(self, reason):
+        """Refund request for what the policy gives back; approved at once
+        when the company allows it (the policy made the amount certain)."""
+        Request = self.env["clinic.refund.request"].sudo()
+        for deposit in self.filtered(
+            lambda d: d.currency_id.compare_amounts(d.amount_refundable, 0) > 0
+        ):
+            request = Request.create({"deposit_id": deposit.id, "reason": reason})
+            request.action_submit()
+            if deposit.company_id.clinic_refund_auto_approve:
+                request.write({"state": "approved", "approval_date": fields.Datetime.now()})
+                request.message_post(
+                    body=self.env._(
+                        "Approved automatically: the cancellation policy set the amount."
+                    )
+                )
 
     def _apply_policy(self, forfeit_percent):
         """Forfeit ``forfeit_percent`` % of what was paid, the rest becomes

@@ -20,6 +20,17 @@ class ResCompany(models.Model):
     )
     clinic_no_show_forfeit_percent = fields.Float(string="No-show Forfeit (%)", default=100.0)
 
+    clinic_refund_double_approval_amount = fields.Monetary(
+        string="Second Refund Approval Above",
+        currency_field="currency_id",
+        help="Refunds above this amount need the approval of two managers (0: never).",
+    )
+    clinic_refund_auto_approve = fields.Boolean(
+        string="Approve Policy Refunds Automatically",
+        help="Refund requests created by a cancellation that the policy refunds are "
+        "approved at once.",
+    )
+
     # --- accounting ---------------------------------------------------------
     clinic_deposit_account_id = fields.Many2one(
         "account.account",

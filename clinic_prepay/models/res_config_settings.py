@@ -18,6 +18,14 @@ class ResConfigSettings(models.TransientModel):
     clinic_no_show_forfeit_percent = fields.Float(
         related="company_id.clinic_no_show_forfeit_percent", readonly=False
     )
+    clinic_refund_double_approval_amount = fields.Monetary(
+        related="company_id.clinic_refund_double_approval_amount",
+        readonly=False,
+        currency_field="currency_id",
+    )
+    clinic_refund_auto_approve = fields.Boolean(
+        related="company_id.clinic_refund_auto_approve", readonly=False
+    )
     clinic_deposit_account_id = fields.Many2one(
         related="company_id.clinic_deposit_account_id", readonly=False
     )

@@ -3,6 +3,7 @@ from . import (
     test_clinic_appointment,
     test_clinic_concurrency,
     test_clinic_cron,
+    test_clinic_refund,
     test_clinic_security,
     test_clinic_treatment,
     test_portal,

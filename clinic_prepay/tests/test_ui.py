@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -58,3 +60,56 @@ class TestClinicUi(HttpCase):
         self.assertEqual(appointment.practitioner_id, user)
         self.assertEqual(appointment.deposit_ids.state, "paid")
         self.assertEqual(appointment.amount_paid, 50.0)
+
+    def test_manager_approves_and_refunds(self):
+        new_test_user(
+            self.env,
+            login="tour_manager",
+            name="Tour Manager",
+            groups="clinic_prepay.group_clinic_manager,account.group_account_invoice",
+        )
+        desk = new_test_user(
+            self.env,
+            login="tour_desk2",
+            name="Tour Desk",
+            groups="clinic_prepay.group_clinic_user",
+        )
+        patient = self.env["res.partner"].create({"name": "Refund Patient"})
+        product = self.env["product.product"].create(
+            {
+                "name": "Tour Peel",
+                "type": "service",
+                "list_price": 100.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        treatment = self.env["clinic.treatment"].create(
+            {
+                "name": "Tour Peel",
+                "product_id": product.id,
+                "deposit_type": "fixed",
+                "deposit_fixed": 40.0,
+            }
+        )
+        appointment = (
+            self.env["clinic.appointment"]
+            .with_user(desk)
+            .create(
+                {
+                    "patient_id": patient.id,
+                    "treatment_id": treatment.id,
+                    "practitioner_id": desk.id,
+                    "start": fields.Datetime.now().replace(microsecond=0) + timedelta(days=4),
+                }
+            )
+        )
+        appointment.with_user(desk).action_book()
+        invoice = appointment.deposit_ids.invoice_id
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({}).action_create_payments()
+        appointment.with_user(desk).action_cancel_by_clinic()
+        self.start_tour("/odoo", "clinic_prepay_refund_tour", login="tour_manager")
+        request = appointment.deposit_ids.refund_request_ids
+        self.assertEqual(request.state, "done")
+        self.assertEqual(appointment.deposit_ids.state, "refunded")
