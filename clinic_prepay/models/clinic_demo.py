@@ -68,6 +68,21 @@ class ClinicAppointment(models.Model):
         late.action_book()
         pay(late)
         late._cancel("late", late.treatment_id.late_cancel_forfeit_percent)
+        refunded = book(8, 9, "laser")
+        refunded.action_book()
+        pay(refunded)
+        refunded._cancel("clinic", 0.0)  # cancelled by the clinic, deposit refunded
+        manager = ref("clinic_prepay.user_manager_demo")
+        request = refunded.deposit_ids.refund_request_ids
+        request.with_user(manager).action_approve()
+        request.with_user(manager).action_execute()
+        rejected = book(8, 14, "botox", who=peter)
+        rejected.action_book()
+        pay(rejected)
+        rejected._cancel("patient", 0.0)
+        request = rejected.deposit_ids.refund_request_ids
+        request.with_user(manager).write({"reject_reason": "Refunded by bank transfer already."})
+        request.with_user(manager).action_reject()
         no_show = book(7, 9, "botox", who=peter)
         no_show.action_book()
         pay(no_show)
