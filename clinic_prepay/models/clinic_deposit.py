@@ -193,18 +193,31 @@ class ClinicDeposit(models.Model):
         reconciled with it; what was paid stays on the deposit (refundable).
         (Odoo's full reversal would unreconcile the payment instead.)"""
         self.ensure_one()
-        invoice = self.invoice_id.sudo()
-        ratio = invoice.amount_residual / invoice.amount_total
-        refund = invoice._reverse_moves(
-            [{"ref": self.env._("Unpaid rest of %(ref)s", ref=self.name)}]
+        refund = self._create_credit_note(
+            self.invoice_id.amount_residual,
+            self.env._("Unpaid rest of %(ref)s", ref=self.name),
         )
-        for line in refund.invoice_line_ids:
+        self._reconcile_receivables(refund | self.invoice_id)
+        return refund
+
+    def _create_credit_note(self, amount, label):
+        """Post a credit note of ``amount`` (taxes included) on the deposit
+        invoice: its lines scaled down, so it credits the deposit account."""
+        self.ensure_one()
+        invoice = self.invoice_id.sudo()
+        ratio = amount / invoice.amount_total
+        credit_note = invoice._reverse_moves([{"ref": label}])
+        for line in credit_note.invoice_line_ids:
             line.price_unit = invoice.currency_id.round(line.price_unit * ratio)
-        refund.action_post()
-        (refund.line_ids | invoice.line_ids).filtered(
+        credit_note.action_post()
+        return credit_note
+
+    @api.model
+    def _reconcile_receivables(self, moves):
+        """Reconcile the open receivable lines of ``moves`` together."""
+        moves.sudo().line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
         ).reconcile()
-        return refund
 
     # ------------------------------------------------------------------------
     # Payment

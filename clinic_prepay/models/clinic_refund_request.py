@@ -228,19 +228,9 @@ class ClinicRefundRequest(models.Model):
     def _execute(self):
         self.ensure_one()
         deposit = self.deposit_id
-        invoice = deposit.invoice_id
-        ratio = self.amount / invoice.amount_total
-        credit_note = invoice._reverse_moves(
-            [
-                {
-                    "ref": self.env._("Refund %(ref)s", ref=self.name),
-                    "invoice_date": fields.Date.today(),
-                }
-            ]
+        credit_note = deposit._create_credit_note(
+            self.amount, self.env._("Refund %(ref)s", ref=self.name)
         )
-        for line in credit_note.invoice_line_ids:
-            line.price_unit = self.currency_id.round(line.price_unit * ratio)
-        credit_note.action_post()
         if self.method == "provider" and self._get_source_transaction():
             refund_tx = self._get_source_transaction()._send_refund_request(
                 amount_to_refund=self.amount
@@ -265,11 +255,7 @@ class ClinicRefundRequest(models.Model):
             )
             payment.action_post()
         if payment:
-            (payment.move_id.line_ids | credit_note.line_ids).filtered(
-                lambda line: (
-                    line.account_id.account_type == "asset_receivable" and not line.reconciled
-                )
-            ).reconcile()
+            deposit._reconcile_receivables(payment.move_id | credit_note)
         deposit.write(
             {
                 "amount_refunded": deposit.amount_refunded + self.amount,
