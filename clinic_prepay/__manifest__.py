@@ -25,6 +25,7 @@
         "views/clinic_appointment_views.xml",
         "views/clinic_refund_request_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/clinic_deposit_payment_views.xml",
         "views/clinic_prepay_menus.xml",
         "templates/portal.xml",
     ],

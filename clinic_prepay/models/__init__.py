@@ -1,3 +1,4 @@
+from . import clinic_guard  # noqa: I001 (the mixin first)
 from . import (
     account_bank_statement_line,
     account_chart_template,

@@ -53,15 +53,18 @@ class AccountBankStatementLine(models.Model):
             deposit = st_line._clinic_find_deposits()[:1]
             if not deposit:
                 continue
+            st_line.sudo().partner_id = deposit.patient_id
+            _liquidity, suspense, other = st_line._seek_for_lines()
+            if len(suspense) != 1 or other:
+                continue
+            deposit.appointment_id._lock_for_update()
+            # the money is here: the deposit invoice enters the ledger now
+            deposit._post_invoice()
             invoice_line = deposit.invoice_id.line_ids.filtered(
                 lambda line: (
                     line.account_id.account_type == "asset_receivable" and not line.reconciled
                 )
             )
-            st_line.sudo().partner_id = deposit.patient_id
-            _liquidity, suspense, other = st_line._seek_for_lines()
-            if len(suspense) != 1 or other or len(invoice_line) != 1:
-                continue
             residual = invoice_line.amount_residual
             matched = min(suspense.credit, residual)
             commands = [
@@ -94,3 +97,4 @@ class AccountBankStatementLine(models.Model):
                 lambda line, account=account: line.account_id == account and not line.reconciled
             )
             (receivable | invoice_line).sudo().reconcile()
+            deposit._sync_money()

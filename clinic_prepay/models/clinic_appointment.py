@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from urllib.parse import urlencode
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -9,10 +10,13 @@ from odoo import api, fields, models, modules, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_datetime
 
+from odoo.addons.payment import utils as payment_utils
+
 _logger = logging.getLogger(__name__)
 
-# States in which an appointment holds its practitioner's time.
-BLOCKING_STATES = ("draft", "awaiting_payment", "confirmed", "done")
+# States in which an appointment holds its practitioner's time. A draft
+# holds nothing: booking it checks the slot.
+BLOCKING_STATES = ("awaiting_payment", "confirmed", "done")
 STATE_COLORS = {
     "draft": 0,
     "awaiting_payment": 2,  # orange
@@ -34,9 +38,22 @@ class ClinicAppointment(models.Model):
 
     _name = "clinic.appointment"
     _description = "Clinic Appointment"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "clinic.guard.mixin"]
     _order = "start desc, id desc"
     _check_company_auto = True
+    # what the front desk edits; the rest moves only through the actions
+    _clinic_user_fields = frozenset(
+        {
+            "patient_id",
+            "treatment_id",
+            "practitioner_id",
+            "start",
+            "stop",
+            "source",
+            "company_id",
+            "note",
+        }
+    )
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/", index=True
@@ -97,14 +114,11 @@ class ClinicAppointment(models.Model):
     event_id = fields.Many2one(
         "calendar.event", string="Calendar Event", readonly=True, copy=False, ondelete="set null"
     )
-    price = fields.Monetary(
-        compute="_compute_amounts_from_treatment", store=True, readonly=False, copy=False
-    )
+    price = fields.Monetary(compute="_compute_amounts_from_treatment", store=True, copy=False)
     deposit_required = fields.Monetary(
         string="Deposit",
         compute="_compute_amounts_from_treatment",
         store=True,
-        readonly=False,
         copy=False,
         help="Deposit asked at booking; from the treatment's policy.",
     )
@@ -130,7 +144,7 @@ class ClinicAppointment(models.Model):
     payment_count = fields.Integer(compute="_compute_invoice_count")
     is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
     color = fields.Integer(compute="_compute_color", store=True)
-    note = fields.Text()
+    note = fields.Text(groups="clinic_prepay.group_clinic_user")
 
     _sql_constraints = [
         (
@@ -141,7 +155,7 @@ class ClinicAppointment(models.Model):
         (
             "practitioner_no_overlap",
             "EXCLUDE USING gist (practitioner_id WITH =, tsrange(start, stop, '[)') WITH &&)"
-            " WHERE (state IN ('draft', 'awaiting_payment', 'confirmed', 'done'))",
+            " WHERE (state IN ('awaiting_payment', 'confirmed', 'done'))",
             "This practitioner already has an appointment at that time.",
         ),
     ]
@@ -304,6 +318,18 @@ class ClinicAppointment(models.Model):
             self.env._("%(ref)s: amounts cannot be negative.", ref=appointment.name)
             for appointment in self
             if appointment.deposit_required < 0 or appointment.price < 0
+        ] + [
+            self.env._(
+                "%(ref)s: the deposit (%(deposit)s) cannot exceed the price (%(price)s).",
+                ref=appointment.name,
+                deposit=appointment.deposit_required,
+                price=appointment.price,
+            )
+            for appointment in self
+            if appointment.currency_id.compare_amounts(
+                appointment.deposit_required, appointment.price
+            )
+            > 0
         ]
         if errors:
             raise ValidationError("\n".join(errors))
@@ -314,14 +340,73 @@ class ClinicAppointment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._clinic_check_create(vals_list)
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("clinic.appointment") or "/"
             self._check_new_slot(vals)
+        # the clerk who books is not a follower: the patient's mails are not theirs
         with self._slot_guard():
-            appointments = super().create(vals_list)
+            appointments = super(
+                ClinicAppointment, self.with_context(mail_create_nosubscribe=True)
+            ).create(vals_list)
         appointments._sync_event()
-        return appointments
+        return appointments.with_env(self.env)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_money(self):
+        holding = self.filtered(
+            lambda a: a.state not in ("draft", "cancelled")
+            or a.final_invoice_id
+            or a.deposit_ids.filtered(
+                lambda d: d.invoice_id.state == "posted" or d.state not in ("pending", "cancelled")
+            )
+        )
+        if holding:
+            raise UserError(
+                self.env._(
+                    "%(refs)s are booked or hold money: cancel them instead of deleting.",
+                    refs=", ".join(holding.mapped("name")),
+                )
+            )
+
+    def _clinic_check_user_write(self, vals):
+        now = fields.Datetime.now()
+        for appointment in self:
+            if appointment.state != "draft" and (
+                {"patient_id", "treatment_id", "source", "company_id"} & set(vals)
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(ref)s is booked: its patient and treatment no longer change;"
+                        " cancel it and book again.",
+                        ref=appointment.name,
+                    )
+                )
+            if (
+                appointment.state != "draft"
+                and "start" in vals
+                and fields.Datetime.to_datetime(vals["start"]) <= now
+            ):
+                raise UserError(
+                    self.env._("%(ref)s cannot move to the past.", ref=appointment.name)
+                )
+            if "stop" in vals:
+                start = fields.Datetime.to_datetime(vals.get("start")) or appointment.start
+                treatment = (
+                    self.env["clinic.treatment"].browse(vals["treatment_id"])
+                    if vals.get("treatment_id")
+                    else appointment.treatment_id
+                )
+                if fields.Datetime.to_datetime(vals["stop"]) != start + timedelta(
+                    hours=treatment.duration
+                ):
+                    raise UserError(
+                        self.env._(
+                            "The length of %(ref)s is the treatment's duration.",
+                            ref=appointment.name,
+                        )
+                    )
 
     def _check_new_slot(self, vals):
         if vals.get("state", "draft") not in BLOCKING_STATES or not vals.get("start"):
@@ -338,6 +423,7 @@ class ClinicAppointment(models.Model):
         self._check_slot_free(practitioner, start, stop)
 
     def write(self, vals):
+        self._clinic_check_write(vals)
         if self.filtered(lambda a: a.state not in ("draft", "awaiting_payment", "confirmed")) and (
             {"start", "stop", "practitioner_id", "treatment_id", "patient_id"} & set(vals)
         ):
@@ -406,7 +492,7 @@ class ClinicAppointment(models.Model):
             if appointment.event_id:
                 appointment.event_id.sudo().with_context(no_mail_to_attendees=True).write(vals)
             else:
-                appointment.event_id = Event.create(vals)
+                appointment.sudo().event_id = Event.create(vals)
 
     def _format_start(self):
         self.ensure_one()
@@ -438,7 +524,7 @@ class ClinicAppointment(models.Model):
                     old=", ".join(sorted({label[a.state] for a in illegal})),
                 )
             )
-        return self.write({"state": new_state, **vals})
+        return self.sudo().write({"state": new_state, **vals})
 
     def _lock_for_update(self):
         """Row-lock the appointments for the rest of the transaction."""
@@ -462,8 +548,9 @@ class ClinicAppointment(models.Model):
         return deadline if deadline > now else self.start
 
     def action_book(self):
-        """Book the appointment: confirmed at once without deposit, else a
-        deposit invoice is posted and the appointment waits for payment."""
+        """Book the appointment: confirmed at once without deposit, else the
+        deposit is asked (its invoice drafted, outside the ledger until money
+        arrives) and the appointment waits for payment."""
         for appointment in self:
             if appointment.state != "draft":
                 raise UserError(self.env._("%(ref)s is already booked.", ref=appointment.name))
@@ -491,38 +578,39 @@ class ClinicAppointment(models.Model):
         return True
 
     def _on_deposit_paid(self, deposit):
-        """React to a paid deposit. The payment may come after the automatic
-        cancellation (a payment in flight while the job ran): the appointment
-        is confirmed again when its slot is still free, else the money is
-        kept refundable and a manager is asked to refund it."""
+        """A pending deposit is paid in full: the booking is confirmed."""
         self.ensure_one()
-        self._lock_for_update()
         if self.state in ("draft", "awaiting_payment"):
             self._set_state("confirmed")
             self._send_mail("clinic_prepay.mail_template_appointment_confirmed")
-            return
-        if self.state != "cancelled":
-            return
-        if self.cancel_reason == "unpaid" and self._slot_is_free():
-            self._set_state("confirmed", cancel_reason=False, cancel_date=False)
-            deposit.sudo().amount_refundable = 0.0
-            self.message_post(
-                body=self.env._(
-                    "The deposit was paid after the automatic cancellation; the slot"
-                    " was still free, so the appointment is confirmed again."
-                )
+
+    def _on_late_deposit_paid(self, deposit):
+        """The deposit was paid in full after the automatic cancellation (a
+        payment in flight while the job ran). The booking is confirmed again
+        when the visit is still ahead and its slot still free; returns
+        whether it was. Otherwise the money is refunded."""
+        self.ensure_one()
+        if not (
+            self.state == "cancelled"
+            and self.cancel_reason == "unpaid"
+            and self.start > fields.Datetime.now()
+            and self.currency_id.compare_amounts(deposit.amount_paid, deposit.amount_total) >= 0
+            and self._slot_is_free()
+        ):
+            return False
+        self._set_state("confirmed", cancel_reason=False, cancel_date=False)
+        self.message_post(
+            body=self.env._(
+                "The deposit was paid after the automatic cancellation; the slot"
+                " was still free, so the appointment is confirmed again."
             )
-            self._send_mail("clinic_prepay.mail_template_appointment_confirmed")
-            return
-        deposit.sudo().amount_refundable = deposit.amount_paid
-        deposit.sudo()._create_refund_request(
-            self.env._("Deposit paid after the booking was cancelled and its slot taken.")
         )
-        self._schedule_refund_activity(deposit)
+        self._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+        return True
 
     def _slot_is_free(self):
         self.ensure_one()
-        return not self.search_count(
+        return not self.sudo().search_count(
             [
                 ("id", "!=", self.id),
                 ("practitioner_id", "=", self.practitioner_id.id),
@@ -533,19 +621,20 @@ class ClinicAppointment(models.Model):
             limit=1,
         )
 
-    def _schedule_refund_activity(self, deposit):
+    def _schedule_refund_activity(self, deposit, amount):
         managers = self.env.ref("clinic_prepay.group_clinic_manager").users.filtered(
             lambda u: self.company_id in u.company_ids and not u.share
         )
         user = managers[:1] or self.env.user
-        self.activity_schedule(
+        self.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Refund the deposit"),
             note=self.env._(
-                "%(amount)s was paid on %(deposit)s for a cancelled appointment;"
-                " refund it to the patient.",
-                amount=deposit.amount_paid,
+                "%(amount)s was paid on %(deposit)s after %(ref)s stopped waiting for it;"
+                " approve its refund request.",
+                amount=amount,
                 deposit=deposit.name,
+                ref=self.name,
             ),
             user_id=user.id,
         )
@@ -562,14 +651,30 @@ class ClinicAppointment(models.Model):
         return True
 
     def action_done(self):
-        """The treatment was given: invoice it, deducting the deposit."""
+        """The treatment was given: invoice it, deducting what was paid. An
+        open deposit is settled first (its unpaid rest is no longer asked),
+        so the patient is never billed twice."""
         self._set_state("done")
         for appointment in self:
+            deposits = appointment.deposit_ids.sudo()
+            deposits._cancel_documents()
             appointment.sudo()._create_final_invoice()
+            deposits._apply_to_final_invoice()
         return True
 
     def action_no_show(self):
         """The patient did not come: the no-show policy applies."""
+        now = fields.Datetime.now()
+        early = self.filtered(
+            lambda a: a.state in self._TRANSITIONS["no_show"] and a.start > now
+        )
+        if early:
+            raise UserError(
+                self.env._(
+                    "%(refs)s has not started yet: a no-show is recorded after the start.",
+                    refs=", ".join(early.mapped("name")),
+                )
+            )
         for appointment in self:
             appointment._set_state("no_show")
             appointment.deposit_ids.sudo()._apply_policy(
@@ -600,10 +705,10 @@ class ClinicAppointment(models.Model):
         deposits and tell the patients (one batch, one rendering)."""
         self._set_state("cancelled", cancel_reason=reason, cancel_date=fields.Datetime.now())
         self.deposit_ids.sudo()._apply_policy(forfeit_percent)
-        if reason != "unpaid":
-            self.deposit_ids.sudo()._create_refund_request(
-                self.env._("Cancellation: the policy refunds the patient.")
-            )
+        # a partly paid booking cancelled by the job is refunded what it paid
+        self.deposit_ids.sudo()._create_refund_request(
+            self.env._("Cancellation: the policy refunds the patient.")
+        )
         template = {
             "unpaid": "clinic_prepay.mail_template_appointment_cancelled_unpaid",
         }.get(reason, "clinic_prepay.mail_template_appointment_cancelled")
@@ -668,12 +773,11 @@ class ClinicAppointment(models.Model):
         self.ensure_one()
         return (self.deposit_ids.invoice_id | self.final_invoice_id).filtered("id")
 
-    def _create_final_invoice(self):
-        """Invoice the treatment; paid deposits are deducted on the deposit
-        account, so the liability returns to zero and revenue is recognised."""
+    def _prepare_final_invoice_vals(self):
+        """The treatment, less what was paid on the deposits (on the deposit
+        account), so the liability returns to zero and revenue is recognised."""
         self.ensure_one()
         company = self.company_id
-        company._clinic_ensure_accounting()
         lines = [
             fields.Command.create(
                 {
@@ -689,38 +793,31 @@ class ClinicAppointment(models.Model):
                 }
             )
         ]
-        for deposit in self.deposit_ids.filtered(lambda d: d.state == "paid"):
-            deposit_line = deposit.invoice_id.invoice_line_ids[:1]
-            lines.append(
-                fields.Command.create(
-                    {
-                        "product_id": company.clinic_deposit_product_id.id,
-                        "name": self.env._("Deposit %(deposit)s deducted", deposit=deposit.name),
-                        "account_id": company.clinic_deposit_account_id.id,
-                        "quantity": -1.0,
-                        "price_unit": deposit_line.price_unit,
-                        "tax_ids": [fields.Command.set(deposit_line.tax_ids.ids)],
-                    }
-                )
-            )
+        for deposit in self.deposit_ids.filtered(
+            lambda d: d.state == "paid" and d.currency_id.compare_amounts(d._get_unaccounted(), 0)
+        ):
+            lines.append(fields.Command.create(deposit._prepare_final_invoice_line_vals()))
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.patient_id.id,
+            "company_id": company.id,
+            "journal_id": company.clinic_journal_id.id,
+            "invoice_origin": self.name,
+            "invoice_line_ids": lines,
+        }
+
+    def _create_final_invoice(self):
+        """Post the final invoice of the treatment."""
+        self.ensure_one()
+        self.company_id._clinic_ensure_accounting()
         invoice = (
             self.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.patient_id.id,
-                    "company_id": company.id,
-                    "journal_id": company.clinic_journal_id.id,
-                    "invoice_origin": self.name,
-                    "invoice_line_ids": lines,
-                }
-            )
+            .sudo()
+            .with_company(self.company_id)
+            .create(self._prepare_final_invoice_vals())
         )
         invoice.action_post()
-        self.final_invoice_id = invoice
-        for deposit in self.deposit_ids.filtered(lambda d: d.state == "paid"):
-            deposit.write({"state": "applied", "amount_applied": deposit.amount_paid})
+        self.sudo().final_invoice_id = invoice
         return invoice
 
     # ------------------------------------------------------------------------
@@ -760,23 +857,52 @@ class ClinicAppointment(models.Model):
             },
         }
 
-    def _get_payment_url(self):
-        """Where the patient pays: the deposit invoice's portal page, with its
-        token, served by Odoo's own invoice payment flow."""
+    def _get_pending_deposit(self):
         self.ensure_one()
-        invoice = self.deposit_ids.filtered(lambda d: d.state == "pending").invoice_id[:1]
-        return invoice.sudo().get_portal_url() if invoice else False
+        return self.deposit_ids.filtered(lambda d: d.state == "pending")[:1]
+
+    def _get_payment_url(self):
+        """Where the patient pays: the appointment's portal page (with its
+        token), whose button leads to Odoo's payment form."""
+        self.ensure_one()
+        if self.state != "awaiting_payment" or not self._get_pending_deposit():
+            return False
+        return self.get_portal_url()
+
+    def _get_payment_link(self):
+        """Odoo's payment link (``/payment/pay``) for what is due on the
+        deposit: the amount is fixed server-side and signed in the token."""
+        self.ensure_one()
+        deposit = self.sudo()._get_pending_deposit()
+        if self.state != "awaiting_payment" or not deposit:
+            return False
+        invoice = deposit.invoice_id
+        amount = deposit.amount_residual
+        partner = invoice.partner_id
+        params = {
+            "amount": amount,
+            "invoice_id": invoice.id,
+            "access_token": payment_utils.generate_access_token(
+                partner.id, amount, invoice.currency_id.id
+            ),
+        }
+        return f"/payment/pay?{urlencode(params)}"
 
     def action_register_payment(self):
-        """Payment taken at the desk (cash, card terminal), on the deposit
-        invoice: Odoo's own payment wizard, which reconciles it."""
+        """Payment taken at the desk (cash, card terminal) of what is due."""
         self.ensure_one()
-        invoice = self.deposit_ids.filtered(lambda d: d.state == "pending").invoice_id
-        if not invoice:
+        deposit = self._get_pending_deposit()
+        if not deposit or self.state not in ("awaiting_payment", "confirmed"):
             raise UserError(self.env._("%(ref)s has no deposit to pay.", ref=self.name))
-        action = invoice.action_register_payment()
-        action["context"] = dict(action.get("context", {}), dont_redirect_to_payments=True)
-        return action
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Take a Payment"),
+            "res_model": "clinic.deposit.payment",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_deposit_id": deposit.id},
+        }
 
     def action_view_invoices(self):
         self.ensure_one()

@@ -14,6 +14,11 @@ class ClinicAppointment(models.Model):
         demo_provider = ref("payment.payment_provider_demo", raise_if_not_found=False)
         if demo_provider and demo_provider.state == "disabled":
             demo_provider.write({"state": "test", "is_published": True})
+        if demo_provider:
+            # the provider's payment method line now, not lazily inside the
+            # first (possibly concurrent) online payments
+            demo_provider.flush_recordset()
+            demo_provider._ensure_payment_method_line()
         base = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
         patient = ref("clinic_prepay.res_partner_patient_demo")
         peter = ref("clinic_prepay.res_partner_patient2_demo")
@@ -35,14 +40,24 @@ class ClinicAppointment(models.Model):
             )
             return appointment
 
+        bank = self.env["account.journal"].search(
+            [("company_id", "=", self.env.company.id), ("type", "=", "bank")], limit=1
+        )
+
         def pay(appointment, amount=None):
-            invoice = appointment.deposit_ids.invoice_id
-            wizard = (
-                self.env["account.payment.register"]
-                .with_context(active_model="account.move", active_ids=invoice.ids)
-                .create({"amount": amount or invoice.amount_residual})
+            deposit = appointment.deposit_ids
+            if not amount:
+                deposit._register_desk_payment(bank)
+                return
+            # part of the deposit by bank transfer quoting its reference
+            self.env["account.bank.statement.line"].create(
+                {
+                    "journal_id": bank.id,
+                    "payment_ref": f"Transfer {deposit.name}",
+                    "amount": amount,
+                    "date": fields.Date.context_today(self),
+                }
             )
-            wizard.action_create_payments()
 
         def move_to_past(appointment, days):
             appointment.write({"start": base.replace(hour=10) - timedelta(days=days)})

@@ -1,21 +1,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class ClinicDeposit(models.Model):
     """Money asked ahead of one appointment.
 
-    The deposit is a customer advance: its invoice posts to the company's
-    deposit (liability) account. Every payment path (online transaction,
-    payment registered at the desk, bank reconciliation) ends in the
-    reconciliation of that invoice, which is where the deposit learns it is
-    paid (:meth:`account.move._invoice_paid_hook`).
+    Until money arrives a deposit is a payment request: its invoice is a
+    draft, outside the ledger. Every payment path (online transaction,
+    payment registered at the desk, bank line quoting the reference) posts
+    the invoice, on the company's deposit (liability) account, and
+    reconciles the money with it in the same transaction; the deposit then
+    learns what it holds in :meth:`_sync_money`.
+
+    The deposit owns its money facts. What was paid is read from the
+    ledger; what is forfeited, refundable, refunded and applied changes in
+    :meth:`_set_amounts` only, and the state in :meth:`_set_state` only.
+    Nobody writes a deposit: users read it, its methods act in sudo mode.
     """
 
     _name = "clinic.deposit"
     _description = "Appointment Deposit"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "clinic.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -48,6 +54,12 @@ class ClinicDeposit(models.Model):
     forfeit_move_id = fields.Many2one(
         "account.move", string="Forfeit Entry", readonly=True, copy=False
     )
+    amount_total = fields.Monetary(
+        string="Amount to Pay",
+        readonly=True,
+        copy=False,
+        help="The deposit with the taxes of the deposit product: what the patient pays.",
+    )
     amount_paid = fields.Monetary(
         compute="_compute_amount_paid",
         store=True,
@@ -73,15 +85,22 @@ class ClinicDeposit(models.Model):
     transaction_ids = fields.Many2many(related="invoice_id.transaction_ids")
 
     @api.depends(
-        "invoice_id.state", "invoice_id.amount_residual", "invoice_id.payment_state", "amount"
+        "invoice_id.state",
+        "invoice_id.amount_residual",
+        "invoice_id.payment_state",
+        "invoice_id.line_ids.matched_credit_ids",
+        "amount_total",
+        "state",
     )
     def _compute_amount_paid(self):
-        """Paid part of the deposit invoice (credit notes do not count as paid)."""
+        """Money reconciled with the deposit invoice (credit notes are not money)."""
         for deposit in self:
             invoice = deposit.invoice_id
             if invoice.state != "posted":
                 deposit.amount_paid = 0.0
-                deposit.amount_residual = 0.0 if invoice.state == "cancel" else deposit.amount
+                deposit.amount_residual = (
+                    deposit.amount_total if deposit.state == "pending" else 0.0
+                )
                 continue
             paid = 0.0
             for partial in invoice._get_all_reconciled_invoice_partials():
@@ -92,7 +111,11 @@ class ClinicDeposit(models.Model):
                 ):
                     paid += partial["amount"]
             deposit.amount_paid = deposit.currency_id.round(paid)
-            deposit.amount_residual = invoice.amount_residual
+            deposit.amount_residual = (
+                max(deposit.currency_id.round(deposit.amount_total - paid), 0.0)
+                if deposit.state == "pending"
+                else 0.0
+            )
 
     @api.depends("invoice_id.line_ids.matched_credit_ids")
     def _compute_payment_ids(self):
@@ -102,10 +125,88 @@ class ClinicDeposit(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._clinic_check_create(vals_list)
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("clinic.deposit") or "/"
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._clinic_check_write(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_money(self):
+        if self.filtered(lambda d: d.invoice_id.state == "posted" or d.forfeit_move_id):
+            raise UserError(self.env._("A deposit that holds money cannot be deleted."))
+
+    # ------------------------------------------------------------------------
+    # State and amounts: the only writers
+    # ------------------------------------------------------------------------
+
+    _TRANSITIONS = {
+        "paid": ("pending", "cancelled", "paid"),
+        "applied": ("paid",),
+        "forfeited": ("paid",),
+        "refunded": ("paid", "forfeited"),
+        "cancelled": ("pending",),
+    }
+
+    def _set_state(self, new_state, **vals):
+        """Single entry point of state changes; refuses illegal transitions."""
+        illegal = self.filtered(lambda d: d.state not in self._TRANSITIONS[new_state])
+        if illegal:
+            label = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(refs)s cannot become %(new)s from %(old)s.",
+                    refs=", ".join(illegal.mapped("name")),
+                    new=label[new_state],
+                    old=", ".join(sorted({label[d.state] for d in illegal})),
+                )
+            )
+        return self.sudo().write({"state": new_state, **vals})
+
+    def _set_amounts(self, **deltas):
+        """Add ``deltas`` to the forfeited, refundable, refunded and applied
+        amounts: the one place they change. Their sum never exceeds the money
+        the ledger says was paid, and none of them goes negative."""
+        fields_map = {
+            "forfeited": "amount_forfeited",
+            "refundable": "amount_refundable",
+            "refunded": "amount_refunded",
+            "applied": "amount_applied",
+        }
+        for deposit in self:
+            currency = deposit.currency_id
+            vals = {
+                fields_map[key]: currency.round(deposit[fields_map[key]] + delta)
+                for key, delta in deltas.items()
+            }
+            new = {name: vals.get(name, deposit[name]) for name in fields_map.values()}
+            if any(currency.compare_amounts(amount, 0.0) < 0 for amount in new.values()) or (
+                currency.compare_amounts(sum(new.values()), deposit.amount_paid) > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(ref)s: %(paid)s was paid; it cannot be forfeited, refunded"
+                        " and applied beyond that.",
+                        ref=deposit.name,
+                        paid=deposit.amount_paid,
+                    )
+                )
+            deposit.sudo().write(vals)
+
+    def _get_unaccounted(self):
+        """Money received that no policy outcome accounts for yet."""
+        self.ensure_one()
+        return self.currency_id.round(
+            self.amount_paid
+            - self.amount_forfeited
+            - self.amount_refundable
+            - self.amount_refunded
+            - self.amount_applied
+        )
 
     # ------------------------------------------------------------------------
     # Invoice
@@ -132,29 +233,33 @@ class ClinicDeposit(models.Model):
             "journal_id": company.clinic_journal_id.id,
             "invoice_origin": appointment.name,
             "ref": self.name,
+            "payment_reference": self.name,
             "invoice_date_due": appointment.payment_deadline
             and fields.Date.to_date(appointment.payment_deadline),
-            "invoice_line_ids": [
-                Command.create(
-                    {
-                        "product_id": company.clinic_deposit_product_id.id,
-                        "name": self.env._(
-                            "Deposit %(deposit)s for %(treatment)s on %(date)s (%(ref)s)",
-                            deposit=self.name,
-                            treatment=appointment.treatment_id.name,
-                            date=appointment._format_start(),
-                            ref=appointment.name,
-                        ),
-                        "account_id": company.clinic_deposit_account_id.id,
-                        "quantity": 1.0,
-                        "price_unit": self.amount,
-                    }
-                )
-            ],
+            "invoice_line_ids": [Command.create(self._prepare_invoice_line_vals())],
+        }
+
+    def _prepare_invoice_line_vals(self):
+        self.ensure_one()
+        company = self.company_id
+        appointment = self.appointment_id
+        return {
+            "product_id": company.clinic_deposit_product_id.id,
+            "name": self.env._(
+                "Deposit %(deposit)s for %(treatment)s on %(date)s (%(ref)s)",
+                deposit=self.name,
+                treatment=appointment.treatment_id.name,
+                date=appointment._format_start(),
+                ref=appointment.name,
+            ),
+            "account_id": company.clinic_deposit_account_id.id,
+            "quantity": 1.0,
+            "price_unit": self.amount,
         }
 
     def _create_invoice(self):
-        """Post the deposit invoice of each deposit (in the patient's name)."""
+        """Draft the deposit invoice: a payment request, nothing in the ledger
+        (no number, no entry) until money arrives."""
         for deposit in self:
             invoice = (
                 self.env["account.move"]
@@ -162,35 +267,38 @@ class ClinicDeposit(models.Model):
                 .with_company(deposit.company_id)
                 .create(deposit._prepare_invoice_vals())
             )
-            invoice.action_post()
-            deposit.invoice_id = invoice
+            # what the patient pays: the deposit and its product's taxes
+            deposit.sudo().write({"invoice_id": invoice.id, "amount_total": invoice.amount_total})
         return True
 
+    def _post_invoice(self):
+        """Money arrives: the deposit invoice enters the ledger (a cancelled
+        draft, when the money comes after the booking ended, too)."""
+        invoices = self.invoice_id.sudo()
+        invoices.filtered(lambda inv: inv.state == "cancel").button_draft()
+        invoices.filtered(lambda inv: inv.state == "draft").action_post()
+
     def _cancel_documents(self):
-        """Cancel what is still unpaid: an unpaid invoice is cancelled, the
-        unpaid rest of a partly paid one is reversed by a credit note."""
-        for deposit in self:
+        """The booking ends: an unpaid draft invoice is cancelled (it never
+        reached the ledger); the unpaid rest of a partly paid one is reversed
+        by a credit note. What was paid stays on the deposit."""
+        for deposit in self.filtered(lambda d: d.state == "pending"):
             invoice = deposit.invoice_id.sudo()
-            if invoice.state == "posted" and invoice.payment_state == "not_paid":
-                invoice.button_draft()
+            if invoice.state == "draft":
                 invoice.button_cancel()
-            elif invoice.state == "posted" and invoice.payment_state == "partial":
+            elif invoice.state == "posted" and not invoice.currency_id.is_zero(
+                invoice.amount_residual
+            ):
                 deposit._reverse_unpaid_rest()
-            elif invoice.state == "draft":
-                invoice.button_cancel()
-        self.invalidate_recordset(["amount_paid", "amount_residual"])
-        for deposit in self:
-            refundable = deposit.amount_paid
-            deposit.write(
-                {
-                    "state": "paid" if refundable else "cancelled",
-                    "amount_refundable": refundable,
-                }
-            )
+            deposit.invalidate_recordset(["amount_paid", "amount_residual"])
+            if deposit.currency_id.is_zero(deposit.amount_paid):
+                deposit._set_state("cancelled")
+            else:
+                deposit._set_state("paid")
 
     def _reverse_unpaid_rest(self):
         """Credit note for the unpaid rest of a partly paid deposit invoice,
-        reconciled with it; what was paid stays on the deposit (refundable).
+        reconciled with it; what was paid stays on the deposit.
         (Odoo's full reversal would unreconcile the payment instead.)"""
         self.ensure_one()
         refund = self._create_credit_note(
@@ -200,13 +308,17 @@ class ClinicDeposit(models.Model):
         self._reconcile_receivables(refund | self.invoice_id)
         return refund
 
-    def _create_credit_note(self, amount, label):
+    def _create_credit_note(self, amount, label, partner=None):
         """Post a credit note of ``amount`` (taxes included) on the deposit
-        invoice: its lines scaled down, so it credits the deposit account."""
+        invoice: its lines scaled down, so it credits the deposit account.
+        ``partner`` is who gets the money back (the invoice's patient by default)."""
         self.ensure_one()
         invoice = self.invoice_id.sudo()
         ratio = amount / invoice.amount_total
-        credit_note = invoice._reverse_moves([{"ref": label}])
+        default = {"ref": label}
+        if partner:
+            default["partner_id"] = partner.id
+        credit_note = invoice._reverse_moves([default])
         for line in credit_note.invoice_line_ids:
             line.price_unit = invoice.currency_id.round(line.price_unit * ratio)
         credit_note.action_post()
@@ -223,20 +335,113 @@ class ClinicDeposit(models.Model):
     # Payment
     # ------------------------------------------------------------------------
 
-    def _on_invoice_paid(self):
-        """The deposit invoice is paid: mark the deposit paid and let the
-        appointment react (confirm, or settle a payment that came late)."""
-        for deposit in self.filtered(lambda d: d.state in ("pending", "cancelled")):
-            # settled by a credit note (our own cancellation), not by payments
-            if (
-                deposit.currency_id.compare_amounts(
-                    deposit.amount_paid, deposit.invoice_id.amount_total
-                )
-                < 0
+    def _check_payable(self, amount):
+        """Refuse money the deposit does not ask for: a booking no longer
+        awaiting it, nothing due, or another amount than what is due."""
+        for deposit in self:
+            currency = deposit.currency_id
+            if deposit.state != "pending" or deposit.appointment_id.state not in (
+                "awaiting_payment",
+                "confirmed",
             ):
+                raise UserError(
+                    self.env._(
+                        "%(ref)s no longer awaits a payment (the booking is %(state)s).",
+                        ref=deposit.appointment_id.name,
+                        state=dict(
+                            deposit.appointment_id._fields["state"]._description_selection(
+                                self.env
+                            )
+                        )[deposit.appointment_id.state],
+                    )
+                )
+            due = deposit.amount_residual
+            if currency.compare_amounts(amount, 0.0) <= 0 or currency.compare_amounts(amount, due):
+                raise UserError(
+                    self.env._(
+                        "%(amount)s is not what %(ref)s asks: %(due)s is due.",
+                        amount=amount,
+                        ref=deposit.name,
+                        due=due,
+                    )
+                )
+
+    def _register_desk_payment(self, journal, payment_method_line=None, payment_date=None):
+        """Payment of what is due taken at the desk (cash, card terminal):
+        the invoice is posted and Odoo's register-payment reconciles the
+        money with it, in one transaction."""
+        self.ensure_one()
+        self.appointment_id._lock_for_update()
+        self.invalidate_recordset()
+        self._check_payable(self.amount_residual)
+        amount = self.amount_residual
+        self._post_invoice()
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=self.invoice_id.ids)
+            .create(
+                {
+                    "journal_id": journal.id,
+                    "amount": amount,
+                    "payment_date": payment_date or fields.Date.context_today(self),
+                    "communication": self.name,
+                    **(
+                        {"payment_method_line_id": payment_method_line.id}
+                        if payment_method_line
+                        else {}
+                    ),
+                }
+            )
+        )
+        payments = wizard._create_payments()
+        self._sync_money()
+        return payments
+
+    def _sync_money(self):
+        """Learn from the ledger what the deposit now holds, and react.
+
+        Called by every payment path once money is reconciled. A pending
+        deposit whose money reaches its amount is paid (the appointment is
+        confirmed). Money on a deposit that no longer waits for it (the
+        booking was cancelled or ended, a second payment) becomes refundable:
+        the unpaid rest of its invoice is reversed, a refund request and a
+        manager activity are created, and no debt is re-opened. Calling it
+        again changes nothing.
+        """
+        self.invalidate_recordset(["amount_paid", "amount_residual"])
+        for deposit in self:
+            currency = deposit.currency_id
+            appointment = deposit.appointment_id
+            if deposit.state == "pending":
+                if currency.compare_amounts(deposit.amount_paid, deposit.amount_total) >= 0:
+                    deposit._set_state("paid")
+                    appointment._on_deposit_paid(deposit)
                 continue
-            deposit.state = "paid"
-            deposit.appointment_id._on_deposit_paid(deposit)
+            if deposit.state == "paid" and appointment.state in ("awaiting_payment", "confirmed"):
+                continue  # the booking holds its deposit
+            if deposit.invoice_id.state == "posted" and not currency.is_zero(
+                deposit.invoice_id.amount_residual
+            ):
+                deposit._reverse_unpaid_rest()
+                deposit.invalidate_recordset(["amount_paid", "amount_residual"])
+            unaccounted = deposit._get_unaccounted()
+            if currency.compare_amounts(unaccounted, 0.0) <= 0:
+                continue
+            if deposit.state == "cancelled":
+                deposit._set_state("paid")
+                if appointment._on_late_deposit_paid(deposit):
+                    continue
+            elif deposit.state != "paid":
+                # money on a forfeited, applied or refunded deposit
+                deposit.sudo().state = "paid"
+            deposit._set_amounts(refundable=unaccounted)
+            deposit._create_refund_request(
+                self.env._(
+                    "%(amount)s was received after the booking stopped waiting for it.",
+                    amount=unaccounted,
+                )
+            )
+            appointment._schedule_refund_activity(deposit, unaccounted)
 
     # ------------------------------------------------------------------------
     # Policy outcomes
@@ -246,50 +451,78 @@ class ClinicDeposit(models.Model):
         """Refundable money not yet claimed by another open refund request."""
         self.ensure_one()
         claimed = self.refund_request_ids.filtered(
-            lambda r: r.state in ("submitted", "approved") and r not in (exclude or r.browse())
+            lambda r: r.state in ("submitted", "approved", "in_progress")
+            and r not in (exclude or r.browse())
         )
         return self.currency_id.round(self.amount_refundable - sum(claimed.mapped("amount")))
+
+    def _get_refund_partner(self):
+        """Who paid: the partner of the money reconciled with the deposit."""
+        self.ensure_one()
+        payments = self.payment_ids.filtered(lambda p: p.payment_type == "inbound")
+        return (payments.partner_id or self.invoice_id.partner_id)[:1].commercial_partner_id
 
     def _create_refund_request(self, reason):
         """Refund request for what the policy gives back; approved at once
         when the company allows it (the policy made the amount certain)."""
         Request = self.env["clinic.refund.request"].sudo()
-        for deposit in self.filtered(
-            lambda d: d.currency_id.compare_amounts(d.amount_refundable, 0) > 0
-        ):
-            request = Request.create({"deposit_id": deposit.id, "reason": reason})
+        for deposit in self:
+            left = deposit._get_refundable_left()
+            if deposit.currency_id.compare_amounts(left, 0) <= 0:
+                continue
+            request = Request.create({"deposit_id": deposit.id, "reason": reason, "amount": left})
             request.action_submit()
             if deposit.company_id.clinic_refund_auto_approve:
-                request.write({"state": "approved", "approval_date": fields.Datetime.now()})
-                request.message_post(
-                    body=self.env._(
-                        "Approved automatically: the cancellation policy set the amount."
-                    )
-                )
+                request._approve_automatically()
 
     def _apply_policy(self, forfeit_percent):
         """Forfeit ``forfeit_percent`` % of what was paid, the rest becomes
         refundable; the unpaid rest of the invoice is cancelled."""
-        for deposit in self:
-            if deposit.state == "pending":
-                deposit._cancel_documents()
-            if deposit.state != "paid":
-                continue
+        self._cancel_documents()
+        for deposit in self.filtered(lambda d: d.state == "paid"):
             currency = deposit.currency_id
-            paid = deposit.amount_paid
+            paid = deposit._get_unaccounted()
             forfeit = currency.round(paid * forfeit_percent / 100.0)
             if forfeit:
                 # the deposit account holds the untaxed part of the invoice
                 invoice = deposit.invoice_id
                 untaxed = invoice.amount_untaxed * paid / invoice.amount_total
                 deposit._create_forfeit_move(currency.round(untaxed * forfeit_percent / 100.0))
-            deposit.write(
-                {
-                    "amount_forfeited": forfeit,
-                    "amount_refundable": paid - forfeit,
-                    "state": "forfeited" if forfeit else "paid",
-                }
-            )
+            deposit._set_amounts(forfeited=forfeit, refundable=paid - forfeit)
+            if forfeit:
+                deposit._set_state("forfeited")
+
+    def _apply_to_final_invoice(self):
+        """The treatment is invoiced: what was paid is deducted there."""
+        for deposit in self.filtered(lambda d: d.state == "paid"):
+            deposit._set_amounts(applied=deposit._get_unaccounted())
+            deposit._set_state("applied")
+
+    def _prepare_final_invoice_line_vals(self):
+        """Deduction of the paid deposit on the final invoice, on the deposit
+        account and with the deposit's taxes, so the liability returns to zero."""
+        self.ensure_one()
+        company = self.company_id
+        deposit_line = self.invoice_id.invoice_line_ids[:1]
+        paid = self._get_unaccounted()
+        price = deposit_line.price_unit * paid / self.invoice_id.amount_total
+        return {
+            "product_id": company.clinic_deposit_product_id.id,
+            "name": self.env._("Deposit %(deposit)s deducted", deposit=self.name),
+            "account_id": company.clinic_deposit_account_id.id,
+            "quantity": -1.0,
+            "price_unit": self.currency_id.round(price),
+            "tax_ids": [Command.set(deposit_line.tax_ids.ids)],
+        }
+
+    def _record_refund(self, amount):
+        """``amount`` went back to the patient."""
+        for deposit in self:
+            deposit._set_amounts(refunded=amount, refundable=-amount)
+            if deposit.currency_id.is_zero(deposit.amount_refundable) and not (
+                deposit.amount_forfeited or deposit.amount_applied
+            ):
+                deposit._set_state("refunded")
 
     def _create_forfeit_move(self, amount):
         """Move ``amount`` from the deposit liability to fee income."""
@@ -302,44 +535,38 @@ class ClinicDeposit(models.Model):
                     company=company.name,
                 )
             )
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(self._prepare_forfeit_move_vals(amount))
+        )
+        move.action_post()
+        self.sudo().forfeit_move_id = move
+        return move
+
+    def _prepare_forfeit_move_vals(self, amount):
+        self.ensure_one()
+        company = self.company_id
         label = self.env._(
             "Forfeited deposit %(deposit)s (%(ref)s)",
             deposit=self.name,
             ref=self.appointment_id.name,
         )
-        move = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "entry",
-                    "journal_id": company.clinic_forfeit_journal_id.id,
-                    "ref": label,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "name": label,
-                                "account_id": company.clinic_deposit_account_id.id,
-                                "partner_id": self.patient_id.id,
-                                "debit": amount,
-                            }
-                        ),
-                        Command.create(
-                            {
-                                "name": label,
-                                "account_id": company.clinic_fee_account_id.id,
-                                "partner_id": self.patient_id.id,
-                                "credit": amount,
-                            }
-                        ),
-                    ],
-                }
-            )
-        )
-        move.action_post()
-        self.forfeit_move_id = move
-        return move
+        line = {"name": label, "partner_id": self.patient_id.id}
+        return {
+            "move_type": "entry",
+            "journal_id": company.clinic_forfeit_journal_id.id,
+            "ref": label,
+            "line_ids": [
+                Command.create(
+                    {**line, "account_id": company.clinic_deposit_account_id.id, "debit": amount}
+                ),
+                Command.create(
+                    {**line, "account_id": company.clinic_fee_account_id.id, "credit": amount}
+                ),
+            ],
+        }
 
     def action_view_invoice(self):
         self.ensure_one()

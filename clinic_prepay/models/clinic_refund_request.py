@@ -9,12 +9,17 @@ class ClinicRefundRequest(models.Model):
     The front desk drafts and submits; a clinic manager who did not request
     it approves (two different managers above the company threshold) or
     rejects with a reason; executing posts a credit note on the deposit
-    account and the outbound payment, reconciled together.
+    account and pays it back to whoever paid the deposit: through the
+    provider (the request stays in progress until the provider confirms) or
+    through Odoo's register-payment on the credit note. The requester is the
+    user who created it; the amount never exceeds what was approved nor what
+    the ledger says is refundable.
     """
 
     _name = "clinic.refund.request"
     _description = "Clinic Refund Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "clinic.guard.mixin"]
+    _clinic_user_fields = frozenset({"deposit_id", "amount", "reason", "method", "reject_reason"})
     _order = "id desc"
     _check_company_auto = True
 
@@ -54,6 +59,7 @@ class ClinicRefundRequest(models.Model):
             ("draft", "Draft"),
             ("submitted", "Submitted"),
             ("approved", "Approved"),
+            ("in_progress", "In Progress"),
             ("done", "Refunded"),
             ("rejected", "Rejected"),
         ],
@@ -71,6 +77,7 @@ class ClinicRefundRequest(models.Model):
     second_approved_by_id = fields.Many2one(
         "res.users", string="Second Approver", readonly=True, copy=False, tracking=True
     )
+    amount_approved = fields.Monetary(readonly=True, copy=False)
     needs_second_approval = fields.Boolean(compute="_compute_needs_second_approval")
     submit_date = fields.Datetime(readonly=True, copy=False)
     approval_date = fields.Datetime(readonly=True, copy=False)
@@ -101,10 +108,85 @@ class ClinicRefundRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._clinic_check_create(vals_list)
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("clinic.refund.request") or "/"
-        return super().create(vals_list)
+            # the requester is whoever creates it, never a given value
+            vals["requested_by_id"] = self.env.uid
+        requests = super().create(vals_list)
+        requests._check_amount()
+        return requests
+
+    def write(self, vals):
+        self._clinic_check_write(vals)
+        reapprove = (
+            self.filtered(
+                lambda r: r.state in ("submitted", "approved")
+                and (
+                    ("amount" in vals and r.currency_id.compare_amounts(vals["amount"], r.amount))
+                    or ("method" in vals and vals["method"] != r.method)
+                )
+            )
+            if not self.env.su
+            else self.browse()
+        )
+        res = super().write(vals)
+        if "amount" in vals and not self.env.su:
+            self._check_amount()
+        if reapprove:
+            # an edit after (first) approval sends it back to the approvers
+            reapprove.sudo().write(
+                {
+                    "state": "submitted",
+                    "approved_by_id": False,
+                    "second_approved_by_id": False,
+                    "approval_date": False,
+                    "amount_approved": 0.0,
+                }
+            )
+            for request in reapprove:
+                request.message_post(
+                    body=self.env._(
+                        "Changed by %(user)s after approval: it must be approved again.",
+                        user=self.env.user.name,
+                    )
+                )
+        return res
+
+    def _clinic_check_user_write(self, vals):
+        fields_by_state = {
+            "deposit_id": ("draft",),
+            "reason": ("draft",),
+            "amount": ("draft", "submitted", "approved"),
+            "method": ("draft", "submitted", "approved"),
+            "reject_reason": ("submitted", "approved"),
+        }
+        for request in self:
+            for name in set(vals) & set(fields_by_state):
+                if request.state not in fields_by_state[name]:
+                    raise UserError(
+                        self.env._(
+                            "%(ref)s is %(state)s: %(field)s no longer changes.",
+                            ref=request.name,
+                            state=request._get_state_label(),
+                            field=self._fields[name]._description_string(self.env),
+                        )
+                    )
+        if (
+            {"amount", "method", "reject_reason"} & set(vals)
+            and self.filtered(lambda r: r.state != "draft")
+        ):
+            self._check_manager()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft(self):
+        if self.filtered(lambda r: r.state != "draft"):
+            raise UserError(self.env._("Only a draft refund request can be deleted."))
+
+    def _get_state_label(self):
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
     def _get_source_transaction(self):
         self.ensure_one()
@@ -122,6 +204,8 @@ class ClinicRefundRequest(models.Model):
 
     def _check_amount(self):
         for request in self:
+            if request.state in ("in_progress", "done", "rejected"):
+                continue
             left = request.deposit_id._get_refundable_left(exclude=request)
             if request.currency_id.compare_amounts(request.amount, 0.0) <= 0:
                 raise ValidationError(self.env._("A refund must be a positive amount."))
@@ -144,9 +228,7 @@ class ClinicRefundRequest(models.Model):
                     self.env._(
                         "%(ref)s is %(state)s; this step is not possible now.",
                         ref=request.name,
-                        state=dict(self._fields["state"]._description_selection(self.env))[
-                            request.state
-                        ],
+                        state=request._get_state_label(),
                     )
                 )
 
@@ -157,7 +239,7 @@ class ClinicRefundRequest(models.Model):
     def action_submit(self):
         self._check_state("draft")
         self._check_amount()
-        self.write({"state": "submitted", "submit_date": fields.Datetime.now()})
+        self.sudo().write({"state": "submitted", "submit_date": fields.Datetime.now()})
         # once submitted the requester may no longer edit it: log as the system,
         # the message keeps the requester as author
         for request in self.sudo():
@@ -180,7 +262,7 @@ class ClinicRefundRequest(models.Model):
             if user == request.requested_by_id:
                 raise UserError(self.env._("Nobody approves their own refund request."))
             if request.needs_second_approval and not request.approved_by_id:
-                request.write({"approved_by_id": user.id})
+                request.sudo().write({"approved_by_id": user.id})
                 request.message_post(
                     body=self.env._(
                         "First approval by %(user)s; a second manager must approve.",
@@ -190,11 +272,29 @@ class ClinicRefundRequest(models.Model):
                 continue
             if request.approved_by_id == user:
                 raise UserError(self.env._("The second approval must come from another manager."))
-            vals = {"state": "approved", "approval_date": fields.Datetime.now()}
+            vals = {
+                "state": "approved",
+                "approval_date": fields.Datetime.now(),
+                "amount_approved": request.amount,
+            }
             vals["second_approved_by_id" if request.approved_by_id else "approved_by_id"] = user.id
-            request.write(vals)
+            request.sudo().write(vals)
             request.message_post(body=self.env._("Approved by %(user)s.", user=user.name))
         return True
+
+    def _approve_automatically(self):
+        """The cancellation policy set the amount: no manager needed."""
+        for request in self:
+            request.sudo().write(
+                {
+                    "state": "approved",
+                    "approval_date": fields.Datetime.now(),
+                    "amount_approved": request.amount,
+                }
+            )
+            request.message_post(
+                body=self.env._("Approved automatically: the cancellation policy set the amount.")
+            )
 
     def action_reject(self):
         self._check_manager()
@@ -202,7 +302,7 @@ class ClinicRefundRequest(models.Model):
         for request in self:
             if not (request.reject_reason or "").strip():
                 raise UserError(self.env._("Give the reason of the rejection first."))
-            request.write({"state": "rejected"})
+            request.sudo().write({"state": "rejected"})
             request.message_post(
                 body=self.env._(
                     "Rejected by %(user)s: %(reason)s",
@@ -214,69 +314,97 @@ class ClinicRefundRequest(models.Model):
 
     def action_execute(self):
         """Give the money back: credit note on the deposit account and the
-        outbound payment (through the provider or by transfer), reconciled.
-        A request already done is left as it is."""
+        outbound payment to whoever paid (through the provider or Odoo's
+        register-payment), reconciled. A request done or in progress is left
+        as it is."""
         self._check_manager()
         for request in self:
-            if request.state == "done":
+            if request.state in ("done", "in_progress"):
                 continue
             request._check_state("approved")
-            request._check_amount()
+            request.deposit_id.appointment_id._lock_for_update()
+            request.invalidate_recordset()
+            request._check_state("approved")
+            request._check_executable()
             request.sudo()._execute()
         return True
+
+    def _check_executable(self):
+        """At execution the amount is what was approved, at most, and what
+        the ledger still holds for the patient."""
+        self.ensure_one()
+        currency = self.currency_id
+        deposit = self.deposit_id.sudo()
+        deposit.invalidate_recordset(["amount_paid"])
+        held = deposit.amount_paid - deposit.amount_forfeited - deposit.amount_refunded
+        held -= deposit.amount_applied
+        if (
+            currency.compare_amounts(self.amount, 0.0) <= 0
+            or currency.compare_amounts(self.amount, self.amount_approved) > 0
+            or currency.compare_amounts(self.amount, deposit.amount_refundable) > 0
+            or currency.compare_amounts(self.amount, held) > 0
+        ):
+            raise ValidationError(
+                self.env._(
+                    "%(ref)s: %(amount)s cannot be refunded; %(approved)s was approved and"
+                    " %(refundable)s is refundable on %(deposit)s.",
+                    ref=self.name,
+                    amount=self.amount,
+                    approved=self.amount_approved,
+                    refundable=deposit.amount_refundable,
+                    deposit=deposit.name,
+                )
+            )
 
     def _execute(self):
         self.ensure_one()
         deposit = self.deposit_id
+        partner = deposit._get_refund_partner()
         credit_note = deposit._create_credit_note(
-            self.amount, self.env._("Refund %(ref)s", ref=self.name)
+            self.amount, self.env._("Refund %(ref)s", ref=self.name), partner=partner
         )
-        if self.method == "provider" and self._get_source_transaction():
-            refund_tx = self._get_source_transaction()._send_refund_request(
-                amount_to_refund=self.amount
-            )
+        self.write({"credit_note_id": credit_note.id})
+        source_tx = self._get_source_transaction() if self.method == "provider" else False
+        if source_tx:
+            refund_tx = source_tx._send_refund_request(amount_to_refund=self.amount)
+            self.write({"state": "in_progress", "refund_transaction_id": refund_tx.id})
             if refund_tx.state == "done":
+                # the provider confirmed at once; else its notification finishes it
                 refund_tx._post_process()
-            payment = refund_tx.payment_id
-            self.refund_transaction_id = refund_tx
-        else:
-            journal = self.env["account.journal"].search(
-                [("company_id", "=", self.company_id.id), ("type", "=", "bank")], limit=1
-            )
-            payment = self.env["account.payment"].create(
-                {
-                    "payment_type": "outbound",
-                    "partner_type": "customer",
-                    "partner_id": self.patient_id.commercial_partner_id.id,
-                    "amount": self.amount,
-                    "journal_id": journal.id,
-                    "memo": self.name,
-                }
-            )
-            payment.action_post()
-        if payment:
-            deposit._reconcile_receivables(payment.move_id | credit_note)
-        deposit.write(
-            {
-                "amount_refunded": deposit.amount_refunded + self.amount,
-                "amount_refundable": deposit.amount_refundable - self.amount,
-            }
+            return
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=credit_note.ids)
+            .create({"communication": self.name})
         )
-        if deposit.currency_id.is_zero(deposit.amount_refundable) and not deposit.amount_forfeited:
-            deposit.state = "refunded"
+        payment = wizard._create_payments()
+        self._finish(payment)
+
+    def _finish(self, payment):
+        """The money left: reconcile it with the credit note, record it on
+        the deposit, close the request."""
+        self.ensure_one()
+        deposit = self.deposit_id
+        if payment:
+            deposit._reconcile_receivables(payment.move_id | self.credit_note_id)
+        deposit._record_refund(self.amount)
         self.write(
             {
                 "state": "done",
                 "done_date": fields.Datetime.now(),
-                "credit_note_id": credit_note.id,
                 "payment_id": payment.id,
             }
         )
         self.message_post(
             body=self.env._(
-                "%(amount)s refunded by %(user)s (%(method)s).",
+                "%(amount)s refunded to %(partner)s (%(method)s).",
                 amount=self.amount,
-                user=self.env.user.name,
+                partner=(payment.partner_id or deposit.patient_id).name,
                 method=dict(self._fields["method"]._description_selection(self.env))[self.method],
             )
         )
+
+    def _on_refund_transaction_done(self, refund_tx):
+        """The provider confirmed the refund and Odoo posted its payment."""
+        for request in self.filtered(lambda r: r.state == "in_progress"):
+            request._finish(refund_tx.payment_id)

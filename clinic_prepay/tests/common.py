@@ -106,16 +106,27 @@ class ClinicCommon(TransactionCase):
             }
         )
 
-    def _pay_at_desk(self, appointment, amount=None, user=None):
-        """Register a payment on the deposit invoice, as the desk does."""
+    def _pay_at_desk(self, appointment, user=None, journal=None):
+        """Take what is due at the desk, through the desk payment wizard."""
         action = appointment.with_user(user or self.front_desk).action_register_payment()
         wizard = (
-            self.env["account.payment.register"]
+            self.env[action["res_model"]]
             .with_user(user or self.front_desk)
             .with_context(**action["context"])
-            .create({"journal_id": self.bank_journal.id, **({"amount": amount} if amount else {})})
+            .create({"journal_id": (journal or self.bank_journal).id})
         )
-        return wizard.action_create_payments()
+        return wizard.action_confirm()
+
+    def _pay_by_bank(self, appointment, amount, ref=None):
+        """A bank transfer quoting the deposit's reference arrives."""
+        deposit = appointment.deposit_ids
+        return self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "payment_ref": f"Transfer {ref or deposit.name}",
+                "amount": amount,
+            }
+        )
 
     def _deposit_balance(self, appointment):
         """Balance of the deposit account on the appointment's documents."""
@@ -141,9 +152,17 @@ class ClinicPaymentCommon(ClinicCommon):
         cls.provider.write({"state": "test", "is_published": True})
         cls.payment_method = cls.env.ref("payment_demo.payment_method_demo")
 
-    def _pay_online(self, appointment, amount=None, state="done"):
-        """A patient pays the deposit invoice online through the provider."""
-        invoice = appointment.deposit_ids.invoice_id
+    def _pay_online(self, appointment, amount=None, state="done", tx=None):
+        """A patient pays the deposit online through the provider."""
+        tx = tx or self._start_online_payment(appointment, amount)
+        tx._handle_notification_data("demo", {"reference": tx.reference, "simulated_state": state})
+        tx._post_process()
+        return tx
+
+    def _start_online_payment(self, appointment, amount=None):
+        """The patient opens the payment form: a draft transaction."""
+        deposit = appointment.deposit_ids
+        invoice = deposit.invoice_id
         tx = (
             self.env["payment.transaction"]
             .sudo()
@@ -151,7 +170,7 @@ class ClinicPaymentCommon(ClinicCommon):
                 {
                     "provider_id": self.provider.id,
                     "payment_method_id": self.payment_method.id,
-                    "amount": amount or invoice.amount_residual,
+                    "amount": amount or deposit.amount_residual,
                     "currency_id": invoice.currency_id.id,
                     "partner_id": invoice.partner_id.id,
                     "reference": self.env["payment.transaction"]._compute_reference(
@@ -162,6 +181,4 @@ class ClinicPaymentCommon(ClinicCommon):
                 }
             )
         )
-        tx._handle_notification_data("demo", {"reference": tx.reference, "simulated_state": state})
-        tx._post_process()
         return tx

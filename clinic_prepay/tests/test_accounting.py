@@ -72,7 +72,8 @@ class MoneyPaths:
 
     def test_no_show_forfeit(self):
         appointment = self._book_paid()
-        appointment.action_no_show()
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.action_no_show()
         forfeit = appointment.deposit_ids.forfeit_move_id
         fee = forfeit.line_ids.filtered(lambda line: line.account_id == self.fee_account)
         self.assertEqual(fee.balance, -50.0)

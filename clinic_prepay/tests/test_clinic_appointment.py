@@ -49,7 +49,7 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertEqual(appointment.state, "awaiting_payment")
         self.assertEqual(appointment.source, "phone")
 
-    def test_book_with_deposit_posts_a_deposit_invoice(self):
+    def test_book_with_deposit_asks_without_touching_the_ledger(self):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.with_user(self.front_desk).action_book()
         self.assertEqual(appointment.state, "awaiting_payment")
@@ -57,17 +57,29 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertEqual((deposit.state, deposit.amount), ("pending", 50.0))
         self.assertRegex(deposit.name, r"^DEP/2030/\d{5}$")
         invoice = deposit.invoice_id
-        self.assertEqual(invoice.state, "posted")
+        # a payment request: a draft, no number, nothing in the ledger
+        self.assertEqual(invoice.state, "draft")
+        self.assertIn(invoice.name, (False, "/"))
         self.assertEqual(invoice.partner_id, self.patient)
         self.assertEqual(invoice.amount_total, 50.0)
         self.assertEqual(invoice.invoice_origin, appointment.name)
-        # a customer advance: credit on the deposit liability, not revenue
+        self.assertFalse(
+            self.env["account.move"].search_count(
+                [("invoice_origin", "=", appointment.name), ("state", "=", "posted")]
+            )
+        )
+        # paid: posted as a customer advance, credit on the deposit liability
+        self._pay_at_desk(appointment)
+        self.assertEqual(invoice.state, "posted")
+        self.assertRegex(invoice.name, r"^INV/2030/\d+$")
         deposit_line = invoice.line_ids.filtered(lambda line: line.display_type == "product")
         self.assertEqual(deposit_line.account_id, self.deposit_account)
         self.assertEqual(deposit_line.account_id.account_type, "liability_current")
         self.assertEqual(deposit_line.credit, 50.0)
         receivable = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
-        self.assertEqual((receivable.debit, receivable.amount_residual), (50.0, 50.0))
+        self.assertEqual((receivable.debit, receivable.amount_residual), (50.0, 0.0))
+        appointment = self._appointment(NOW + timedelta(days=4))
+        appointment.with_user(self.front_desk).action_book()
         self.assertEqual(appointment.amount_due, 50.0)
         self.assertEqual(appointment.payment_status, "unpaid")
         # deadline: 24 hours after booking, well before the start
@@ -131,14 +143,14 @@ class TestClinicAppointment(ClinicPaymentCommon):
     def test_partial_payment_keeps_waiting_with_residual(self):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.action_book()
-        self._pay_at_desk(appointment, amount=20.0)
+        self._pay_by_bank(appointment, 20.0)
         deposit = appointment.deposit_ids
         self.assertEqual(appointment.state, "awaiting_payment")
         self.assertEqual(deposit.state, "pending")
         self.assertEqual((deposit.amount_paid, deposit.amount_residual), (20.0, 30.0))
         self.assertEqual((appointment.amount_paid, appointment.amount_due), (20.0, 30.0))
         self.assertEqual(appointment.payment_status, "partial")
-        self._pay_at_desk(appointment, amount=30.0)
+        self._pay_by_bank(appointment, 30.0)
         self.assertEqual(appointment.state, "confirmed")
         self.assertEqual(appointment.payment_status, "paid")
 
@@ -180,10 +192,8 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertTrue(appointment.access_token)
         sent = appointment.message_ids.filtered(lambda m: "deposit to pay" in (m.subject or ""))
         self.assertEqual(sent.partner_ids, self.patient)
-        # the portal page sends the patient on to the deposit invoice's payment page
-        url = appointment._get_payment_url()
-        invoice = appointment.deposit_ids.invoice_id
-        self.assertTrue(url.startswith(f"/my/invoices/{invoice.id}?access_token="))
+        # the patient pays from the appointment's page (see the portal tests)
+        self.assertEqual(appointment._get_payment_url(), appointment.get_portal_url())
 
     # --- visit outcomes -----------------------------------------------------
 
@@ -210,7 +220,8 @@ class TestClinicAppointment(ClinicPaymentCommon):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.action_book()
         self._pay_at_desk(appointment)
-        appointment.with_user(self.front_desk).action_no_show()
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.with_user(self.front_desk).action_no_show()
         self.assertEqual(appointment.state, "no_show")
         deposit = appointment.deposit_ids
         self.assertEqual(deposit.state, "forfeited")
@@ -232,7 +243,8 @@ class TestClinicAppointment(ClinicPaymentCommon):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.action_book()
         self._pay_at_desk(appointment)
-        appointment.action_no_show()
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.action_no_show()
         self.assertEqual(appointment.amount_forfeited, 20.0)
         self.assertEqual(appointment.amount_refundable, 30.0)
         # what stays on the deposit account is what is owed back to the patient
@@ -241,7 +253,8 @@ class TestClinicAppointment(ClinicPaymentCommon):
     def test_no_show_without_payment_cancels_the_invoice(self):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.action_book()
-        appointment.action_no_show()
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.action_no_show()
         deposit = appointment.deposit_ids
         self.assertEqual(deposit.state, "cancelled")
         self.assertEqual(deposit.invoice_id.state, "cancel")
@@ -284,7 +297,7 @@ class TestClinicAppointment(ClinicPaymentCommon):
     def test_cancel_partly_paid_reverses_the_rest(self):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.action_book()
-        self._pay_at_desk(appointment, amount=20.0)
+        self._pay_by_bank(appointment, 20.0)
         appointment.action_cancel_by_clinic()
         deposit = appointment.deposit_ids
         invoice = deposit.invoice_id
@@ -293,7 +306,12 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertEqual(refund.amount_total, 30.0, "only the unpaid rest is credited")
         self.assertEqual((deposit.state, deposit.amount_paid), ("paid", 20.0))
         self.assertEqual(deposit.amount_refundable, 20.0)
-        self.assertEqual(len(deposit.payment_ids), 1, "the payment stays on the deposit")
+        self.assertTrue(
+            deposit.invoice_id.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            ).matched_credit_ids,
+            "the transfer stays on the deposit",
+        )
         # the patient's 20.00 is what the deposit account still owes
         self.assertEqual(
             self._deposit_balance(appointment)
@@ -350,11 +368,15 @@ class TestClinicAppointment(ClinicPaymentCommon):
 
     def test_double_booking_refused_with_a_clear_message(self):
         first = self._appointment(NOW + timedelta(days=1))
+        first.action_book()
+        # a draft holds nothing; booking it checks the slot
+        second = self._appointment(NOW + timedelta(days=1, minutes=30))
         with self.assertRaisesRegex(ValidationError, "is already booked"), self.cr.savepoint():
-            self._appointment(NOW + timedelta(days=1, minutes=30))
+            second.action_book()
+        self.assertEqual(second.state, "draft")
         # back to back is fine, and another practitioner is fine
-        self._appointment(first.stop)
-        self._appointment(first.start, practitioner=self.practitioner2)
+        self._appointment(first.stop).action_book()
+        self._appointment(first.start, practitioner=self.practitioner2).action_book()
         # a cancelled booking frees the slot at once
         first.action_cancel_by_clinic()
         self._appointment(first.start)
@@ -417,8 +439,8 @@ class TestBankStatementMatching(ClinicPaymentCommon):
     def test_bank_line_paying_too_much_keeps_the_rest_in_suspense(self):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.action_book()
-        invoice = appointment.deposit_ids.invoice_id
-        st_line = self._bank_line(f"payment {invoice.name}", 80.0)
+        deposit = appointment.deposit_ids
+        st_line = self._bank_line(f"payment {deposit.name}", 80.0)
         self.assertEqual(appointment.state, "confirmed")
         _liquidity, suspense, _other = st_line._seek_for_lines()
         self.assertEqual(suspense.credit, 30.0, "the accountant decides about the extra 30")

@@ -95,13 +95,13 @@ class TestClinicConcurrency(BaseCase):
         outcome = {}
         with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
             env1, env2 = self._env(cr1), self._env(cr2)
-            env1["clinic.appointment"].create(self._vals(0))
+            env1["clinic.appointment"].create(self._vals(0)).action_book()
 
             def second_worker():
                 try:
                     env2["clinic.appointment"].create(
                         self._vals(1, start=NOW + timedelta(days=400, minutes=15))
-                    )
+                    ).action_book()
                     outcome["created"] = True
                 except ValidationError as error:
                     outcome["error"] = str(error)
@@ -133,13 +133,10 @@ class TestClinicConcurrency(BaseCase):
 
     def _pay_at_desk(self, env, appointment_id):
         appointment = env["clinic.appointment"].browse(appointment_id)
-        invoice = appointment.deposit_ids.invoice_id
         journal = env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", invoice.company_id.id)], limit=1
+            [("type", "=", "bank"), ("company_id", "=", appointment.company_id.id)], limit=1
         )
-        env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"journal_id": journal.id}).action_create_payments()
+        appointment.deposit_ids._register_desk_payment(journal)
 
     def test_cron_skips_a_booking_whose_payment_is_in_flight(self):
         """A payment holding the row wins; the job does not wait or cancel it."""

@@ -59,7 +59,7 @@ class TestCancelUnpaidCron(ClinicCommon):
             practitioner=self.practitioner2,
         )
         partly = self._book(NOW + timedelta(days=4))
-        self._pay_at_desk(partly, amount=10.0)
+        self._pay_by_bank(partly, 10.0)
         self.assertEqual(partly.state, "awaiting_payment")
         with freeze_time(NOW + timedelta(days=2)):
             self.assertEqual(self.env["clinic.appointment"]._cron_cancel_unpaid(), 1)
@@ -131,18 +131,23 @@ class TestCancelUnpaidCron(ClinicCommon):
 class TestLatePayment(ClinicPaymentCommon):
     """A payment that completes after the job cancelled its booking."""
 
-    def _book_and_expire(self, start, **kw):
+    def _book_and_expire(self, start, amount=None, **kw):
+        """Book, start paying online just before the deadline, and let the
+        job cancel the booking while the payment is in flight."""
         with freeze_time(NOW):
             appointment = self._appointment(start, **kw)
             appointment.action_book()
+        with freeze_time(NOW + timedelta(hours=23)):
+            tx = self._start_online_payment(appointment, amount)
         with freeze_time(NOW + timedelta(days=1, hours=1)):
             self.env["clinic.appointment"]._cron_cancel_unpaid()
         self.assertEqual(appointment.state, "cancelled")
-        return appointment
+        self.assertEqual(appointment.deposit_ids.invoice_id.state, "cancel")
+        return appointment, tx
 
     def test_late_payment_reconfirms_when_slot_is_free(self):
-        appointment = self._book_and_expire(NOW + timedelta(days=3))
-        tx = self._pay_online(appointment, amount=50.0)
+        appointment, tx = self._book_and_expire(NOW + timedelta(days=3))
+        tx = self._pay_online(appointment, tx=tx)
         deposit = appointment.deposit_ids
         self.assertEqual(appointment.state, "confirmed")
         self.assertFalse(appointment.cancel_reason)
@@ -157,11 +162,11 @@ class TestLatePayment(ClinicPaymentCommon):
         self.assertTrue(receivable.reconciled)
 
     def test_late_payment_opens_refund_when_slot_is_taken(self):
-        appointment = self._book_and_expire(NOW + timedelta(days=3))
+        appointment, tx = self._book_and_expire(NOW + timedelta(days=3))
         with freeze_time(NOW + timedelta(days=1, hours=2)):
             taker = self._appointment(appointment.start, patient=self.patient2)
             taker.action_book()
-        self._pay_online(appointment, amount=50.0)
+        self._pay_online(appointment, tx=tx)
         deposit = appointment.deposit_ids
         self.assertEqual(appointment.state, "cancelled", "the slot belongs to someone else")
         self.assertEqual(taker.state, "awaiting_payment")

@@ -97,7 +97,7 @@ class TestRefundRequest(ClinicPaymentCommon):
         )
         self.assertTrue(all(receivables.mapped("reconciled")))
         self.assertEqual(sum(receivables.mapped("amount_residual")), 0.0)
-        self.assertIn("refunded by", request.message_ids[0].body)
+        self.assertIn("refunded to Patricia Patient", request.message_ids[0].body)
 
     def test_second_execution_changes_nothing(self):
         appointment = self._cancelled_paid()
@@ -141,13 +141,14 @@ class TestRefundRequest(ClinicPaymentCommon):
             ).action_submit()
         open_request.with_user(self.manager).write({"reject_reason": "no"})
         open_request.with_user(self.manager).action_reject()
-        request = self._draft_request(appointment, amount=50.01)
         with self.assertRaisesRegex(ValidationError, "more than"):
-            request.with_user(self.front_desk).action_submit()
+            self._draft_request(appointment, amount=50.01)
+        request = self._draft_request(appointment, amount=50.0)
+        with self.assertRaisesRegex(ValidationError, "more than"):
+            request.with_user(self.front_desk).write({"amount": 50.01})
         self.assertEqual(request.state, "draft")
-        request.amount = -5.0
         with self.assertRaisesRegex(ValidationError, "positive"):
-            request.with_user(self.front_desk).action_submit()
+            request.with_user(self.front_desk).write({"amount": -5.0})
 
     def test_rejection_needs_a_reason(self):
         request = self._cancelled_paid().deposit_ids.refund_request_ids

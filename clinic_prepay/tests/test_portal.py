@@ -74,7 +74,7 @@ class TestClinicPortal(HttpCase):
         self.assertIn(self.mine.name, response.text)
         self.assertIn("Pay the deposit", response.text)
         invoice = self.mine.deposit_ids.invoice_id
-        self.assertIn(f"/my/invoices/{invoice.id}?access_token=", response.text)
+        self.assertIn(f"/payment/pay?amount=30.0&amp;invoice_id={invoice.id}&amp;", response.text)
 
         listing = self._get("/my/appointments")
         self.assertEqual(listing.status_code, 200)

@@ -104,10 +104,10 @@ class TestClinicUi(HttpCase):
             )
         )
         appointment.with_user(desk).action_book()
-        invoice = appointment.deposit_ids.invoice_id
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({}).action_create_payments()
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.env.company.id), ("type", "=", "bank")], limit=1
+        )
+        appointment.deposit_ids._register_desk_payment(journal)
         appointment.with_user(desk).action_cancel_by_clinic()
         self.start_tour("/odoo", "clinic_prepay_refund_tour", login="tour_manager")
         request = appointment.deposit_ids.refund_request_ids

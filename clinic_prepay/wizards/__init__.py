@@ -1,1 +1,1 @@
-from . import account_payment_register
+from . import account_payment_register, clinic_deposit_payment

@@ -64,7 +64,7 @@ registry.category("web_tour.tours").add("clinic_prepay_front_desk_tour", {
         },
         {
             content: "The deposit comes from the treatment",
-            trigger: '.o_field_widget[name="deposit_required"] input:value("50.00")',
+            trigger: '.o_field_widget[name="deposit_required"]:contains("50.00")',
         },
         {
             content: "Book",
@@ -81,8 +81,12 @@ registry.category("web_tour.tours").add("clinic_prepay_front_desk_tour", {
             run: "click",
         },
         {
-            content: "Create the payment",
-            trigger: '.modal button[name="action_create_payments"]',
+            content: "The whole deposit is due",
+            trigger: '.modal .o_field_widget[name="amount"]:contains("50.00")',
+        },
+        {
+            content: "The money is in the till",
+            trigger: '.modal button[name="action_confirm"]',
             run: "click",
         },
         {

@@ -1,0 +1,86 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import math
+
+from odoo import api, models
+from odoo.exceptions import AccessError, ValidationError
+
+
+class ClinicGuardMixin(models.AbstractModel):
+    """Workflow and money fields change only inside the add-on's actions.
+
+    As with Odoo's ``payment.transaction``, the model's own methods do every
+    write of its states, amounts, approvers and links to accounting
+    documents; they do it in sudo mode. A create or write of such a field
+    by a user (manager included), over the web client or RPC, is refused.
+    Users may set the fields listed in ``_clinic_user_fields`` only, and the
+    model decides in :meth:`_clinic_check_user_write` when.
+
+    Each model calls :meth:`_clinic_check_create` and
+    :meth:`_clinic_check_write` first in its ``create`` and ``write``.
+    A context key cannot carry this: RPC callers choose their context. The
+    superuser flag cannot be set over RPC.
+    """
+
+    _name = "clinic.guard.mixin"
+    _description = "Clinic Write Guard"
+
+    # Fields of the model that users may give on create or write.
+    _clinic_user_fields = frozenset()
+
+    @api.model
+    def _clinic_guarded_fields(self, vals):
+        """The fields of ``vals`` the add-on itself defines and users may not set."""
+        return sorted(
+            name
+            for name in vals
+            if name in self._fields
+            and name not in self._clinic_user_fields
+            and (self._fields[name]._module or "").startswith("clinic_prepay")
+        )
+
+    @api.model
+    def _clinic_check_vals(self, vals):
+        if self.env.su:
+            return
+        forbidden = self._clinic_guarded_fields(vals)
+        if forbidden:
+            labels = ", ".join(self._fields[name]._description_string(self.env) for name in forbidden)
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of %(model)s change only through the clinic's actions"
+                    " (book, pay, cancel, approve, refund...), not by editing them.",
+                    fields=labels,
+                    model=self._description,
+                )
+            )
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field is None or field.type not in ("float", "monetary"):
+                continue
+            if value is False:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a number.",
+                        field=self._fields[name]._description_string(self.env),
+                    )
+                )
+
+    def _clinic_check_create(self, vals_list):
+        """Call first in ``create``, before the model adds its own values."""
+        for vals in vals_list:
+            self._clinic_check_vals(vals)
+
+    def _clinic_check_write(self, vals):
+        """Call first in ``write``."""
+        self._clinic_check_vals(vals)
+        if not self.env.su:
+            self._clinic_check_user_write(vals)
+
+    def _clinic_check_user_write(self, vals):
+        """Hook: refuse a user's write of allowed fields in the wrong state."""
