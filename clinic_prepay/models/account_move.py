@@ -123,4 +123,3 @@ class AccountPayment(models.Model):
         if self._clinic_guarded():
             _refuse(self.env)
         return super().action_cancel()
-

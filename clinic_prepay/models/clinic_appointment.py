@@ -1,16 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-from urllib.parse import urlencode
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from psycopg2.errors import ExclusionViolation
 
 from odoo import api, fields, models, modules, tools
+from odoo.addons.payment import utils as payment_utils
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_datetime
-
-from odoo.addons.payment import utils as payment_utils
 
 _logger = logging.getLogger(__name__)
 
@@ -356,10 +355,14 @@ class ClinicAppointment(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_money(self):
         holding = self.filtered(
-            lambda a: a.state not in ("draft", "cancelled")
-            or a.final_invoice_id
-            or a.deposit_ids.filtered(
-                lambda d: d.invoice_id.state == "posted" or d.state not in ("pending", "cancelled")
+            lambda a: (
+                a.state not in ("draft", "cancelled")
+                or a.final_invoice_id
+                or a.deposit_ids.filtered(
+                    lambda d: (
+                        d.invoice_id.state == "posted" or d.state not in ("pending", "cancelled")
+                    )
+                )
             )
         )
         if holding:
@@ -665,9 +668,7 @@ class ClinicAppointment(models.Model):
     def action_no_show(self):
         """The patient did not come: the no-show policy applies."""
         now = fields.Datetime.now()
-        early = self.filtered(
-            lambda a: a.state in self._TRANSITIONS["no_show"] and a.start > now
-        )
+        early = self.filtered(lambda a: a.state in self._TRANSITIONS["no_show"] and a.start > now)
         if early:
             raise UserError(
                 self.env._(

@@ -451,8 +451,10 @@ class ClinicDeposit(models.Model):
         """Refundable money not yet claimed by another open refund request."""
         self.ensure_one()
         claimed = self.refund_request_ids.filtered(
-            lambda r: r.state in ("submitted", "approved", "in_progress")
-            and r not in (exclude or r.browse())
+            lambda r: (
+                r.state in ("submitted", "approved", "in_progress")
+                and r not in (exclude or r.browse())
+            )
         )
         return self.currency_id.round(self.amount_refundable - sum(claimed.mapped("amount")))
 

@@ -44,7 +44,8 @@ class ClinicGuardMixin(models.AbstractModel):
             return
         forbidden = self._clinic_guarded_fields(vals)
         if forbidden:
-            labels = ", ".join(self._fields[name]._description_string(self.env) for name in forbidden)
+            fields_ = self._fields
+            labels = ", ".join(fields_[name]._description_string(self.env) for name in forbidden)
             raise AccessError(
                 self.env._(
                     "%(fields)s of %(model)s change only through the clinic's actions"

@@ -122,10 +122,15 @@ class ClinicRefundRequest(models.Model):
         self._clinic_check_write(vals)
         reapprove = (
             self.filtered(
-                lambda r: r.state in ("submitted", "approved")
-                and (
-                    ("amount" in vals and r.currency_id.compare_amounts(vals["amount"], r.amount))
-                    or ("method" in vals and vals["method"] != r.method)
+                lambda r: (
+                    r.state in ("submitted", "approved")
+                    and (
+                        (
+                            "amount" in vals
+                            and r.currency_id.compare_amounts(vals["amount"], r.amount)
+                        )
+                        or ("method" in vals and vals["method"] != r.method)
+                    )
                 )
             )
             if not self.env.su
@@ -173,9 +178,8 @@ class ClinicRefundRequest(models.Model):
                             field=self._fields[name]._description_string(self.env),
                         )
                     )
-        if (
-            {"amount", "method", "reject_reason"} & set(vals)
-            and self.filtered(lambda r: r.state != "draft")
+        if {"amount", "method", "reject_reason"} & set(vals) and self.filtered(
+            lambda r: r.state != "draft"
         ):
             self._check_manager()
 
