@@ -7,12 +7,19 @@ from odoo.http import request
 
 
 class ClinicPortal(CustomerPortal):
+    def _get_clinic_appointment_domain(self):
+        """The user's own appointments, whoever the user is (staff included)."""
+        partner = request.env.user.partner_id
+        return [("patient_id", "child_of", partner.commercial_partner_id.ids)]
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "clinic_appointment_count" in counters:
             Appointment = request.env["clinic.appointment"]
             values["clinic_appointment_count"] = (
-                Appointment.search_count([]) if Appointment.has_access("read") else 0
+                Appointment.search_count(self._get_clinic_appointment_domain())
+                if Appointment.has_access("read")
+                else 0
             )
         return values
 
@@ -24,12 +31,14 @@ class ClinicPortal(CustomerPortal):
     )
     def portal_my_clinic_appointments(self, page=1, **kw):
         Appointment = request.env["clinic.appointment"]
-        count = Appointment.search_count([])
+        domain = self._get_clinic_appointment_domain()
+        count = Appointment.search_count(domain)
         pager = portal_pager(
             url="/my/appointments", total=count, page=page, step=self._items_per_page
         )
         appointments = Appointment.search(
-            [], order="start desc", limit=self._items_per_page, offset=pager["offset"]
+            domain,
+            order="start desc", limit=self._items_per_page, offset=pager["offset"]
         )
         values = self._prepare_portal_layout_values()
         values.update(

@@ -6,6 +6,7 @@ from . import (
     test_clinic_refund,
     test_clinic_security,
     test_clinic_treatment,
+    test_money_integrity,
     test_portal,
     test_stripe_peer,
     test_ui,
