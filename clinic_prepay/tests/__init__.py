@@ -8,6 +8,7 @@ from . import (
     test_clinic_treatment,
     test_money_integrity,
     test_portal,
+    test_rpc_guard,
     test_stripe_peer,
     test_ui,
 )

@@ -14,7 +14,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, tagged
@@ -231,3 +231,93 @@ class TestClinicConcurrency(BaseCase):
             self.assertEqual(appointment.deposit_ids.state, "paid")
             self.assertEqual(appointment.deposit_ids.amount_paid, 40.0)
             self.assertEqual(appointment.deposit_ids.invoice_id.state, "posted")
+
+    def _desk_payment_in_thread(self, cr, appointment_id, outcome):
+        """A clerk submits the desk payment wizard in another worker; the
+        request is retried on serialization failures, as Odoo does."""
+        env = self._env(cr)
+
+        def process():
+            appointment = env["clinic.appointment"].browse(appointment_id)
+            journal = env["account.journal"].search(
+                [("type", "=", "cash"), ("company_id", "=", appointment.company_id.id)], limit=1
+            )
+            wizard = env["clinic.deposit.payment"].create(
+                {"deposit_id": appointment.deposit_ids.id, "journal_id": journal.id}
+            )
+            wizard.action_confirm()
+            return appointment.state
+
+        def run():
+            try:
+                outcome["state"] = retrying(process, env)
+                cr.commit()
+            except UserError as error:
+                outcome["refused"] = str(error)
+                cr.rollback()
+            except Exception as error:  # reported by the assertions
+                outcome["error"] = repr(error)
+                cr.rollback()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def _payments_of(self, appointment_id):
+        with closing(self.registry.cursor()) as cr:
+            appointment = self._env(cr)["clinic.appointment"].browse(appointment_id)
+            return appointment.state, appointment.deposit_ids.payment_ids.ids
+
+    def test_desk_payment_racing_the_job_posts_nothing_on_a_cancelled_booking(self):
+        """The job cancels while a clerk submits the payment: the payment
+        waits for the job's row lock, then sees the cancellation and posts
+        nothing (the clerk is told; no money on a cancelled booking)."""
+        appointment_id = self._committed_awaiting_appointment()
+        outcome = {}
+        with (
+            closing(self.registry.cursor()) as cr_cron,
+            closing(self.registry.cursor()) as cr_pay,
+            freeze_time(NOW + timedelta(hours=2)),
+        ):
+            self.assertEqual(self._env(cr_cron)["clinic.appointment"]._cron_cancel_unpaid(), 1)
+            thread = self._desk_payment_in_thread(cr_pay, appointment_id, outcome)
+            time.sleep(1.5)
+            self.assertTrue(thread.is_alive(), "the payment waits for the job's lock")
+            cr_cron.commit()
+            thread.join(60)
+            self.assertFalse(thread.is_alive())
+        self.assertNotIn("error", outcome)
+        self.assertIn("no longer awaits a payment", outcome.get("refused", ""), outcome)
+        state, payments = self._payments_of(appointment_id)
+        self.assertEqual((state, payments), ("cancelled", []))
+
+    def test_two_desk_payments_on_one_deposit_post_one(self):
+        """Two clerks (or a double click) submit the payment at once: the
+        second waits for the first, then finds nothing due."""
+        appointment_id = self._committed_awaiting_appointment()
+        second = {}
+        with (
+            closing(self.registry.cursor()) as cr1,
+            closing(self.registry.cursor()) as cr2,
+            freeze_time(NOW + timedelta(minutes=10)),
+        ):
+            # the first clerk's payment is posted, not committed yet
+            env1 = self._env(cr1)
+            appointment = env1["clinic.appointment"].browse(appointment_id)
+            journal = env1["account.journal"].search(
+                [("type", "=", "cash"), ("company_id", "=", appointment.company_id.id)], limit=1
+            )
+            env1["clinic.deposit.payment"].create(
+                {"deposit_id": appointment.deposit_ids.id, "journal_id": journal.id}
+            ).action_confirm()
+            thread = self._desk_payment_in_thread(cr2, appointment_id, second)
+            time.sleep(1.5)
+            self.assertTrue(thread.is_alive(), "the second payment waits for the first")
+            cr1.commit()
+            thread.join(60)
+            self.assertFalse(thread.is_alive())
+        self.assertNotIn("error", second)
+        self.assertIn("no longer awaits a payment", second.get("refused", ""), second)
+        state, payments = self._payments_of(appointment_id)
+        self.assertEqual(state, "confirmed")
+        self.assertEqual(len(payments), 1)
