@@ -40,7 +40,7 @@ class AccountBankStatementLine(models.Model):
                     "|",
                     ("name", "in", list(refs)),
                     ("appointment_id.name", "in", list(refs)),
-                    ("invoice_id.name", "in", list(refs)),
+                    ("invoice_ids.name", "in", list(refs)),
                 ]
             )
         )
@@ -58,9 +58,12 @@ class AccountBankStatementLine(models.Model):
             if len(suspense) != 1 or other:
                 continue
             deposit.appointment_id._lock_for_update()
-            # the money is here: the deposit invoice enters the ledger now
-            deposit._post_invoice()
-            invoice_line = deposit.invoice_id.line_ids.filtered(
+            deposit.invalidate_recordset()
+            if deposit.state != "pending":
+                continue
+            # the money is here: an invoice of that money enters the ledger now
+            invoice = deposit._invoice_for_money(min(suspense.credit, deposit.amount_residual))
+            invoice_line = invoice.line_ids.filtered(
                 lambda line: (
                     line.account_id.account_type == "asset_receivable" and not line.reconciled
                 )

@@ -16,8 +16,13 @@ def _refuse(env):
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    clinic_deposit_ids = fields.One2many(
-        "clinic.deposit", "invoice_id", string="Clinic Deposits", readonly=True
+    clinic_deposit_id = fields.Many2one(
+        "clinic.deposit",
+        string="Clinic Deposit",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The deposit this invoice asks or received money for.",
     )
     clinic_forfeit_deposit_ids = fields.One2many(
         "clinic.deposit", "forfeit_move_id", string="Forfeited Clinic Deposits", readonly=True
@@ -28,7 +33,7 @@ class AccountMove(models.Model):
         if self.env.su:
             return self.browse()
         return self.filtered(
-            lambda move: move.sudo().clinic_deposit_ids or move.sudo().clinic_forfeit_deposit_ids
+            lambda move: move.sudo().clinic_deposit_id or move.sudo().clinic_forfeit_deposit_ids
         )
 
     def write(self, vals):
@@ -39,7 +44,7 @@ class AccountMove(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_clinic_deposit(self):
-        if self.sudo().clinic_deposit_ids or self.sudo().clinic_forfeit_deposit_ids:
+        if self.sudo().clinic_deposit_id or self.sudo().clinic_forfeit_deposit_ids:
             _refuse(self.env)
 
     def action_post(self):
@@ -67,7 +72,7 @@ class AccountMove(models.Model):
         # Every payment path (provider transaction, desk payment, bank
         # reconciliation) ends here once the deposit invoice is paid.
         res = super()._invoice_paid_hook()
-        self.sudo().clinic_deposit_ids._sync_money()
+        self.sudo().clinic_deposit_id._sync_money()
         return res
 
 
@@ -111,7 +116,7 @@ class AccountPayment(models.Model):
         if self.env.su:
             return self.browse()
         return self.filtered(
-            lambda payment: payment.sudo().reconciled_invoice_ids.clinic_deposit_ids
+            lambda payment: payment.sudo().reconciled_invoice_ids.clinic_deposit_id
         )
 
     def action_draft(self):

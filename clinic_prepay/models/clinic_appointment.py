@@ -360,7 +360,8 @@ class ClinicAppointment(models.Model):
                 or a.final_invoice_id
                 or a.deposit_ids.filtered(
                     lambda d: (
-                        d.invoice_id.state == "posted" or d.state not in ("pending", "cancelled")
+                        "posted" in d.invoice_ids.mapped("state")
+                        or d.state not in ("pending", "cancelled")
                     )
                 )
             )
@@ -772,7 +773,7 @@ class ClinicAppointment(models.Model):
 
     def _get_invoices(self):
         self.ensure_one()
-        return (self.deposit_ids.invoice_id | self.final_invoice_id).filtered("id")
+        return (self.deposit_ids.invoice_ids | self.final_invoice_id).filtered("id")
 
     def _prepare_final_invoice_vals(self):
         """The treatment, less what was paid on the deposits (on the deposit
@@ -877,8 +878,10 @@ class ClinicAppointment(models.Model):
         deposit = self.sudo()._get_pending_deposit()
         if self.state != "awaiting_payment" or not deposit:
             return False
-        invoice = deposit.invoice_id
+        invoice = deposit._get_request_invoice()
         amount = deposit.amount_residual
+        if not invoice:
+            return False
         partner = invoice.partner_id
         params = {
             "amount": amount,

@@ -49,7 +49,19 @@ class ClinicDeposit(models.Model):
         index=True,
     )
     invoice_id = fields.Many2one(
-        "account.move", string="Deposit Invoice", readonly=True, copy=False, index="btree_not_null"
+        "account.move",
+        string="Deposit Invoice",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The payment request drafted at booking; posted when its money arrives.",
+    )
+    invoice_ids = fields.One2many(
+        "account.move",
+        "clinic_deposit_id",
+        string="Deposit Invoices",
+        help="One invoice per money received (a partial payment posts its own), and the"
+        " draft asking for the rest.",
     )
     forfeit_move_id = fields.Many2one(
         "account.move", string="Forfeit Entry", readonly=True, copy=False
@@ -82,34 +94,30 @@ class ClinicDeposit(models.Model):
     payment_ids = fields.Many2many(
         "account.payment", compute="_compute_payment_ids", string="Payments"
     )
-    transaction_ids = fields.Many2many(related="invoice_id.transaction_ids")
+    transaction_ids = fields.Many2many(
+        "payment.transaction", compute="_compute_payment_ids", string="Transactions"
+    )
 
     @api.depends(
-        "invoice_id.state",
-        "invoice_id.amount_residual",
-        "invoice_id.payment_state",
-        "invoice_id.line_ids.matched_credit_ids",
+        "invoice_ids.state",
+        "invoice_ids.amount_residual",
+        "invoice_ids.payment_state",
+        "invoice_ids.line_ids.matched_credit_ids",
         "amount_total",
         "state",
     )
     def _compute_amount_paid(self):
-        """Money reconciled with the deposit invoice (credit notes are not money)."""
+        """Money reconciled with the deposit invoices (credit notes are not money)."""
         for deposit in self:
-            invoice = deposit.invoice_id
-            if invoice.state != "posted":
-                deposit.amount_paid = 0.0
-                deposit.amount_residual = (
-                    deposit.amount_total if deposit.state == "pending" else 0.0
-                )
-                continue
             paid = 0.0
-            for partial in invoice._get_all_reconciled_invoice_partials():
-                counterpart = self.env["account.move.line"].browse(partial["aml_id"])
-                if (
-                    not partial.get("is_exchange")
-                    and counterpart.move_id.move_type != "out_refund"
-                ):
-                    paid += partial["amount"]
+            for invoice in deposit._get_posted_invoices():
+                for partial in invoice._get_all_reconciled_invoice_partials():
+                    counterpart = self.env["account.move.line"].browse(partial["aml_id"])
+                    if (
+                        not partial.get("is_exchange")
+                        and counterpart.move_id.move_type != "out_refund"
+                    ):
+                        paid += partial["amount"]
             deposit.amount_paid = deposit.currency_id.round(paid)
             deposit.amount_residual = (
                 max(deposit.currency_id.round(deposit.amount_total - paid), 0.0)
@@ -117,11 +125,23 @@ class ClinicDeposit(models.Model):
                 else 0.0
             )
 
-    @api.depends("invoice_id.line_ids.matched_credit_ids")
+    @api.depends("invoice_ids.line_ids.matched_credit_ids", "invoice_ids.transaction_ids")
     def _compute_payment_ids(self):
-        """Payments reconciled with the deposit invoice."""
+        """Payments and transactions of the deposit invoices."""
         for deposit in self:
-            deposit.payment_ids = deposit.invoice_id._get_reconciled_payments()
+            deposit.payment_ids = deposit.invoice_ids._get_reconciled_payments()
+            deposit.transaction_ids = deposit.invoice_ids.transaction_ids
+
+    def _get_posted_invoices(self):
+        self.ensure_one()
+        return self.invoice_ids.filtered(
+            lambda inv: inv.state == "posted" and inv.move_type == "out_invoice"
+        ).sorted("id")
+
+    def _get_request_invoice(self):
+        """The draft asking for what is still due (outside the ledger)."""
+        self.ensure_one()
+        return self.invoice_ids.filtered(lambda inv: inv.state == "draft")[:1]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -137,7 +157,7 @@ class ClinicDeposit(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_money(self):
-        if self.filtered(lambda d: d.invoice_id.state == "posted" or d.forfeit_move_id):
+        if self.filtered(lambda d: "posted" in d.invoice_ids.mapped("state") or d.forfeit_move_id):
             raise UserError(self.env._("A deposit that holds money cannot be deleted."))
 
     # ------------------------------------------------------------------------
@@ -145,7 +165,9 @@ class ClinicDeposit(models.Model):
     # ------------------------------------------------------------------------
 
     _TRANSITIONS = {
-        "paid": ("pending", "cancelled", "paid"),
+        # money arriving on a deposit that is no longer open makes it paid
+        # again, holding that money for its refund
+        "paid": ("pending", "cancelled", "forfeited", "applied", "refunded"),
         "applied": ("paid",),
         "forfeited": ("paid",),
         "refunded": ("paid", "forfeited"),
@@ -212,7 +234,9 @@ class ClinicDeposit(models.Model):
     # Invoice
     # ------------------------------------------------------------------------
 
-    def _prepare_invoice_vals(self):
+    def _prepare_invoice_vals(self, amount=None):
+        """Invoice of ``amount`` (the deposit by default, taxes excluded as
+        the deposit product is priced)."""
         self.ensure_one()
         company = self.company_id
         company._clinic_ensure_accounting()
@@ -234,12 +258,13 @@ class ClinicDeposit(models.Model):
             "invoice_origin": appointment.name,
             "ref": self.name,
             "payment_reference": self.name,
+            "clinic_deposit_id": self.id,
             "invoice_date_due": appointment.payment_deadline
             and fields.Date.to_date(appointment.payment_deadline),
-            "invoice_line_ids": [Command.create(self._prepare_invoice_line_vals())],
+            "invoice_line_ids": [Command.create(self._prepare_invoice_line_vals(amount))],
         }
 
-    def _prepare_invoice_line_vals(self):
+    def _prepare_invoice_line_vals(self, amount=None):
         self.ensure_one()
         company = self.company_id
         appointment = self.appointment_id
@@ -254,7 +279,7 @@ class ClinicDeposit(models.Model):
             ),
             "account_id": company.clinic_deposit_account_id.id,
             "quantity": 1.0,
-            "price_unit": self.amount,
+            "price_unit": self.amount if amount is None else amount,
         }
 
     def _create_invoice(self):
@@ -271,49 +296,83 @@ class ClinicDeposit(models.Model):
             deposit.sudo().write({"invoice_id": invoice.id, "amount_total": invoice.amount_total})
         return True
 
-    def _post_invoice(self):
-        """Money arrives: the deposit invoice enters the ledger (a cancelled
-        draft, when the money comes after the booking ended, too)."""
-        invoices = self.invoice_id.sudo()
-        invoices.filtered(lambda inv: inv.state == "cancel").button_draft()
-        invoices.filtered(lambda inv: inv.state == "draft").action_post()
+    def _invoice_for_money(self, amount):
+        """``amount`` (taxes included) arrives: post an invoice of exactly that
+        money, so the ledger holds only money received. The draft request is
+        posted (cut to ``amount`` when it asks more, a new draft then asks
+        for the rest); money beyond what is asked (a second payment, money
+        after the booking ended) gets an invoice of its own, refunded later.
+        Returns the posted invoice to reconcile the money with."""
+        self.ensure_one()
+        self = self.sudo()
+        currency = self.currency_id
+        request = self._get_request_invoice()
+        if not request:
+            # a cancelled request comes back for money that arrives late
+            request = self.invoice_ids.filtered(lambda inv: inv.state == "cancel")[:1]
+            request.button_draft()
+        if request and currency.compare_amounts(request.amount_total, amount) <= 0:
+            request.action_post()
+            return request
+        price = self._get_untaxed_price(amount)
+        if request:
+            request.invoice_line_ids.price_unit = price
+            invoice = request
+            if self.state == "pending":
+                rest = self._get_untaxed_price(self.amount_residual - amount)
+                self.env["account.move"].with_company(self.company_id).create(
+                    self._prepare_invoice_vals(rest)
+                )
+        else:
+            invoice = (
+                self.env["account.move"]
+                .with_company(self.company_id)
+                .create(self._prepare_invoice_vals(price))
+            )
+        invoice.action_post()
+        return invoice
+
+    def _get_untaxed_price(self, amount):
+        """Price of the deposit line whose total, taxes included, is ``amount``."""
+        self.ensure_one()
+        total = self.amount_total or self.amount
+        return self.currency_id.round(self.amount * amount / total) if total else amount
 
     def _cancel_documents(self):
-        """The booking ends: an unpaid draft invoice is cancelled (it never
-        reached the ledger); the unpaid rest of a partly paid one is reversed
-        by a credit note. What was paid stays on the deposit."""
+        """The booking ends: the draft asking for what is still due is
+        cancelled (it never reached the ledger); an invoice posted and not
+        fully paid (reconciled by hand) has its unpaid rest reversed. What was
+        paid stays on the deposit."""
         for deposit in self.filtered(lambda d: d.state == "pending"):
-            invoice = deposit.invoice_id.sudo()
-            if invoice.state == "draft":
-                invoice.button_cancel()
-            elif invoice.state == "posted" and not invoice.currency_id.is_zero(
-                invoice.amount_residual
-            ):
-                deposit._reverse_unpaid_rest()
+            deposit.sudo()._get_request_invoice().button_cancel()
+            for invoice in deposit._get_posted_invoices():
+                if not invoice.currency_id.is_zero(invoice.amount_residual):
+                    deposit._reverse_unpaid_rest(invoice)
             deposit.invalidate_recordset(["amount_paid", "amount_residual"])
             if deposit.currency_id.is_zero(deposit.amount_paid):
                 deposit._set_state("cancelled")
             else:
                 deposit._set_state("paid")
 
-    def _reverse_unpaid_rest(self):
+    def _reverse_unpaid_rest(self, invoice):
         """Credit note for the unpaid rest of a partly paid deposit invoice,
         reconciled with it; what was paid stays on the deposit.
         (Odoo's full reversal would unreconcile the payment instead.)"""
         self.ensure_one()
         refund = self._create_credit_note(
-            self.invoice_id.amount_residual,
+            invoice.amount_residual,
             self.env._("Unpaid rest of %(ref)s", ref=self.name),
+            invoice=invoice,
         )
-        self._reconcile_receivables(refund | self.invoice_id)
+        self._reconcile_receivables(refund | invoice)
         return refund
 
-    def _create_credit_note(self, amount, label, partner=None):
-        """Post a credit note of ``amount`` (taxes included) on the deposit
-        invoice: its lines scaled down, so it credits the deposit account.
+    def _create_credit_note(self, amount, label, partner=None, invoice=None):
+        """Post a credit note of ``amount`` (taxes included) on a deposit
+        invoice: its lines scaled, so it debits the deposit account.
         ``partner`` is who gets the money back (the invoice's patient by default)."""
         self.ensure_one()
-        invoice = self.invoice_id.sudo()
+        invoice = (invoice or self._get_posted_invoices()[:1]).sudo()
         ratio = amount / invoice.amount_total
         default = {"ref": label}
         if partner:
@@ -375,10 +434,10 @@ class ClinicDeposit(models.Model):
         self.invalidate_recordset()
         self._check_payable(self.amount_residual)
         amount = self.amount_residual
-        self._post_invoice()
+        invoice = self._invoice_for_money(amount)
         wizard = (
             self.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=self.invoice_id.ids)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
             .create(
                 {
                     "journal_id": journal.id,
@@ -401,47 +460,46 @@ class ClinicDeposit(models.Model):
         """Learn from the ledger what the deposit now holds, and react.
 
         Called by every payment path once money is reconciled. A pending
-        deposit whose money reaches its amount is paid (the appointment is
-        confirmed). Money on a deposit that no longer waits for it (the
-        booking was cancelled or ended, a second payment) becomes refundable:
-        the unpaid rest of its invoice is reversed, a refund request and a
-        manager activity are created, and no debt is re-opened. Calling it
-        again changes nothing.
+        deposit whose money reaches what it asks is paid (the appointment is
+        confirmed). Money the booking does not hold (it was cancelled or has
+        ended, or a second payment) becomes refundable, with a refund request
+        and a manager activity; no debt is ever re-opened. Calling it again
+        changes nothing.
         """
         self.invalidate_recordset(["amount_paid", "amount_residual"])
         for deposit in self:
             currency = deposit.currency_id
             appointment = deposit.appointment_id
             if deposit.state == "pending":
-                if currency.compare_amounts(deposit.amount_paid, deposit.amount_total) >= 0:
-                    deposit._set_state("paid")
-                    appointment._on_deposit_paid(deposit)
-                continue
-            if deposit.state == "paid" and appointment.state in ("awaiting_payment", "confirmed"):
-                continue  # the booking holds its deposit
-            if deposit.invoice_id.state == "posted" and not currency.is_zero(
-                deposit.invoice_id.amount_residual
-            ):
-                deposit._reverse_unpaid_rest()
-                deposit.invalidate_recordset(["amount_paid", "amount_residual"])
-            unaccounted = deposit._get_unaccounted()
-            if currency.compare_amounts(unaccounted, 0.0) <= 0:
-                continue
-            if deposit.state == "cancelled":
-                deposit._set_state("paid")
-                if appointment._on_late_deposit_paid(deposit):
+                if currency.compare_amounts(deposit.amount_paid, deposit.amount_total) < 0:
                     continue
-            elif deposit.state != "paid":
-                # money on a forfeited, applied or refunded deposit
-                deposit.sudo().state = "paid"
-            deposit._set_amounts(refundable=unaccounted)
+                deposit._set_state("paid")
+                appointment._on_deposit_paid(deposit)
+            elif deposit.state == "cancelled":
+                if currency.compare_amounts(deposit._get_unaccounted(), 0.0) <= 0:
+                    continue
+                deposit._set_state("paid")
+                appointment._on_late_deposit_paid(deposit)
+            # an active booking holds its deposit; anything else goes back
+            held = (
+                deposit.amount_total
+                if deposit.state == "paid"
+                and appointment.state in ("awaiting_payment", "confirmed")
+                else 0.0
+            )
+            extra = currency.round(deposit._get_unaccounted() - held)
+            if currency.compare_amounts(extra, 0.0) <= 0:
+                continue
+            if deposit.state != "paid":
+                deposit._set_state("paid")  # a forfeited, applied or refunded one
+            deposit._set_amounts(refundable=extra)
             deposit._create_refund_request(
                 self.env._(
-                    "%(amount)s was received after the booking stopped waiting for it.",
-                    amount=unaccounted,
+                    "%(amount)s was received that the booking does not hold.",
+                    amount=extra,
                 )
             )
-            appointment._schedule_refund_activity(deposit, unaccounted)
+            appointment._schedule_refund_activity(deposit, extra)
 
     # ------------------------------------------------------------------------
     # Policy outcomes
@@ -462,7 +520,7 @@ class ClinicDeposit(models.Model):
         """Who paid: the partner of the money reconciled with the deposit."""
         self.ensure_one()
         payments = self.payment_ids.filtered(lambda p: p.payment_type == "inbound")
-        return (payments.partner_id or self.invoice_id.partner_id)[:1].commercial_partner_id
+        return (payments.partner_id or self.invoice_ids.partner_id)[:1].commercial_partner_id
 
     def _create_refund_request(self, reason):
         """Refund request for what the policy gives back; approved at once
@@ -487,7 +545,7 @@ class ClinicDeposit(models.Model):
             forfeit = currency.round(paid * forfeit_percent / 100.0)
             if forfeit:
                 # the deposit account holds the untaxed part of the invoice
-                invoice = deposit.invoice_id
+                invoice = deposit._get_posted_invoices()[:1]
                 untaxed = invoice.amount_untaxed * paid / invoice.amount_total
                 deposit._create_forfeit_move(currency.round(untaxed * forfeit_percent / 100.0))
             deposit._set_amounts(forfeited=forfeit, refundable=paid - forfeit)
@@ -505,9 +563,10 @@ class ClinicDeposit(models.Model):
         account and with the deposit's taxes, so the liability returns to zero."""
         self.ensure_one()
         company = self.company_id
-        deposit_line = self.invoice_id.invoice_line_ids[:1]
+        invoice = self._get_posted_invoices()[:1]
+        deposit_line = invoice.invoice_line_ids[:1]
         paid = self._get_unaccounted()
-        price = deposit_line.price_unit * paid / self.invoice_id.amount_total
+        price = deposit_line.price_unit * paid / invoice.amount_total
         return {
             "product_id": company.clinic_deposit_product_id.id,
             "name": self.env._("Deposit %(deposit)s deducted", deposit=self.name),
@@ -521,8 +580,9 @@ class ClinicDeposit(models.Model):
         """``amount`` went back to the patient."""
         for deposit in self:
             deposit._set_amounts(refunded=amount, refundable=-amount)
+            holds = deposit.appointment_id.state in ("awaiting_payment", "confirmed")
             if deposit.currency_id.is_zero(deposit.amount_refundable) and not (
-                deposit.amount_forfeited or deposit.amount_applied
+                deposit.amount_forfeited or deposit.amount_applied or holds
             ):
                 deposit._set_state("refunded")
 
@@ -572,4 +632,4 @@ class ClinicDeposit(models.Model):
 
     def action_view_invoice(self):
         self.ensure_one()
-        return self.invoice_id._get_records_action(name=self.env._("Deposit Invoice"))
+        return self.invoice_ids._get_records_action(name=self.env._("Deposit Invoices"))

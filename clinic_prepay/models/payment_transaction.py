@@ -15,7 +15,7 @@ class PaymentTransaction(models.Model):
         return super().action_refund(amount_to_refund=amount_to_refund)
 
     def _clinic_deposits(self):
-        return self.invoice_ids.sudo().clinic_deposit_ids
+        return self.invoice_ids.sudo().clinic_deposit_id
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -38,22 +38,31 @@ class PaymentTransaction(models.Model):
         command_list = values.get("invoice_ids")
         if command_list:
             invoice_ids = self._fields["invoice_ids"].convert_to_cache(command_list, self)
-            deposits = self.env["account.move"].sudo().browse(invoice_ids).clinic_deposit_ids
-            if deposits and any(inv.state != "posted" for inv in deposits.invoice_id):
+            invoices = self.env["account.move"].sudo().browse(invoice_ids)
+            deposits = invoices.clinic_deposit_id
+            if deposits and any(inv.state != "posted" for inv in invoices):
                 return separator.join(deposits.mapped("name"))
         return super()._compute_reference_prefix(provider_code, separator, **values)
 
     def _post_process(self):
-        # Odoo posts the (draft) deposit invoice and reconciles the payment
-        # with it. A payment completing after its booking was cancelled finds
-        # the draft cancelled: put it back to draft so the money is posted
-        # and reconciled too; the deposit then makes it refundable.
-        done = self.filtered(lambda tx: tx.state == "done" and tx.operation != "refund")
+        # The money arrived: before Odoo posts the transaction's invoices and
+        # reconciles its payment with them, the deposit puts in the ledger an
+        # invoice of exactly that money (the draft request, a cancelled one
+        # when the payment completes after the booking was cancelled, or a
+        # new one for money the deposit no longer asks); the deposit then
+        # decides what the money is for.
+        done = self.filtered(
+            lambda tx: tx.state == "done" and tx.operation != "refund" and not tx.payment_id
+        )
         deposits = done._clinic_deposits()
         # Lock the appointments first, in the order the cancellation job
         # does, so that a payment racing the job waits instead of deadlocking.
         deposits.appointment_id._lock_for_update()
-        deposits.invoice_id.filtered(lambda inv: inv.state == "cancel").button_draft()
+        for tx in done.sudo():
+            deposit = tx._clinic_deposits()[:1]
+            if deposit:
+                deposit.invalidate_recordset()
+                tx.invoice_ids = deposit._invoice_for_money(tx.amount)
         res = super()._post_process()
         deposits._sync_money()
         refunds = self.filtered(lambda tx: tx.state == "done" and tx.operation == "refund")

@@ -131,7 +131,13 @@ class ClinicCommon(TransactionCase):
     def _deposit_balance(self, appointment):
         """Balance of the deposit account on the appointment's documents."""
         deposits = appointment.deposit_ids
-        moves = deposits.invoice_id | deposits.forfeit_move_id | appointment.final_invoice_id
+        moves = (
+            deposits.invoice_ids
+            | deposits.invoice_ids.reversal_move_ids
+            | deposits.refund_request_ids.credit_note_id
+            | deposits.forfeit_move_id
+            | appointment.final_invoice_id
+        )
         lines = moves.filtered(lambda m: m.state == "posted").line_ids.filtered(
             lambda line: line.account_id == self.deposit_account
         )

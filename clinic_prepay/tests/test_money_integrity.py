@@ -3,6 +3,7 @@
 acts as the real user (never sudo) the way an insider would over RPC."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -315,17 +316,17 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
     def test_odoo_register_payment_on_a_deposit_is_bounded(self):
         appointment = self._booked()
         self._pay_by_bank(appointment, 20.0)
-        invoice = appointment.deposit_ids.invoice_id
+        invoices = appointment.deposit_ids.invoice_ids
         for amount in (0.0, -5.0, 31.0, 1e12):
-            with self.subTest(amount=amount):
-                wizard = (
-                    self.env["account.payment.register"]
-                    .with_user(self.front_desk)
-                    .with_context(active_model="account.move", active_ids=invoice.ids)
-                    .create({"journal_id": self.bank_journal.id, "amount": amount})
-                )
-                self._refused(wizard.action_create_payments)
+            for invoice in invoices:
+                with self.subTest(amount=amount, invoice=invoice.state):
+                    self._refused(self._odoo_register_payment, invoice, amount)
         self.assertEqual(appointment.deposit_ids.amount_paid, 20.0)
+
+    def _odoo_register_payment(self, invoice, amount):
+        self.env["account.payment.register"].with_user(self.front_desk).with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": self.bank_journal.id, "amount": amount}).action_create_payments()
 
     # --- 8. late and partial money ------------------------------------------
 
@@ -485,3 +486,71 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         self.assertEqual(self._deposit_balance(paid), -50.0)
         self.assertIn(cancelled_unpaid.deposit_ids.invoice_id.name, (False, "/"))
         self.assertEqual(partly.deposit_ids.amount_paid, 20.0)
+        self.assertEqual(self._deposit_balance(partly), -20.0, "a partial payment posts itself")
+        self._pay_by_bank(partly, 30.0)
+        self.assertEqual(partly.state, "confirmed")
+        self.assertEqual(self._deposit_balance(partly), -50.0)
+        self.assertEqual(len(partly.deposit_ids.invoice_ids), 2)
+        receivables = partly.deposit_ids.invoice_ids.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertTrue(all(receivables.mapped("reconciled")))
+
+    def test_a_second_online_payment_is_refunded(self):
+        """Two tabs, two payments: the second is money the booking does not
+        hold; it is posted on the deposit account and refunded by request."""
+        appointment = self._booked()
+        tx1 = self._start_online_payment(appointment)
+        tx2 = self._start_online_payment(appointment)
+        self._pay_online(appointment, tx=tx1)
+        self._pay_online(appointment, tx=tx2)
+        deposit = appointment.deposit_ids
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual((deposit.amount_paid, deposit.amount_refundable), (100.0, 50.0))
+        self.assertEqual(self._deposit_balance(appointment), -100.0)
+        request = deposit.refund_request_ids
+        self.assertEqual((request.state, request.amount), ("submitted", 50.0))
+        self.assertEqual(appointment.activity_ids.summary, "Refund the deposit")
+        self.assertTrue(tx2.payment_id.move_id.line_ids.filtered("reconciled"))
+        # the replayed notification of either changes nothing
+        tx2._post_process()
+        self.assertEqual(len(deposit.refund_request_ids), 1)
+        request.with_user(self.manager).action_approve()
+        request.with_user(self.manager).action_execute()
+        self.assertEqual(request.state, "done")
+        self.assertEqual((deposit.state, deposit.amount_refunded), ("paid", 50.0))
+        self.assertEqual(self._deposit_balance(appointment), -50.0, "the deposit stays held")
+
+    def test_provider_refund_stays_in_progress_until_confirmed(self):
+        appointment = self._paid(online=True)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        request = appointment.deposit_ids.refund_request_ids
+        request.with_user(self.manager).action_approve()
+        Tx = self.registry["payment.transaction"]
+
+        def send_refund_request(tx, amount_to_refund=None):
+            # the provider accepts the refund and confirms it later
+            return tx._create_child_transaction(amount_to_refund, is_refund=True)
+
+        with patch.object(Tx, "_send_refund_request", send_refund_request):
+            request.with_user(self.manager).action_execute()
+        refund_tx = request.refund_transaction_id
+        self.assertEqual((request.state, refund_tx.state), ("in_progress", "draft"))
+        self.assertTrue(request.credit_note_id)
+        self.assertFalse(request.payment_id)
+        deposit = appointment.deposit_ids
+        self.assertEqual((deposit.amount_refundable, deposit.amount_refunded), (50.0, 0.0))
+        request.with_user(self.manager).action_execute()  # nothing twice
+        self.assertEqual(len(refund_tx.source_transaction_id.child_transaction_ids), 1)
+        refund_tx._handle_notification_data(
+            "demo", {"reference": refund_tx.reference, "simulated_state": "done"}
+        )
+        refund_tx._post_process()
+        self.assertEqual(request.state, "done")
+        self.assertEqual(request.payment_id, refund_tx.payment_id)
+        self.assertEqual((deposit.state, deposit.amount_refunded), ("refunded", 50.0))
+        receivables = (request.credit_note_id | request.payment_id.move_id).line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertTrue(all(receivables.mapped("reconciled")))
+        self.assertEqual(self._deposit_balance(appointment), 0.0)

@@ -7,7 +7,7 @@ class AccountPaymentRegister(models.TransientModel):
     _inherit = "account.payment.register"
 
     def _create_payments(self):
-        deposits = self.line_ids.move_id.sudo().clinic_deposit_ids
+        deposits = self.line_ids.move_id.sudo().clinic_deposit_id
         if not deposits:
             return super()._create_payments()
         if len(self.line_ids.move_id) > 1:
