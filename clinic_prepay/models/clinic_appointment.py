@@ -9,7 +9,7 @@ from psycopg2.errors import ExclusionViolation
 from odoo import api, fields, models, modules, tools
 from odoo.addons.payment import utils as payment_utils
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_datetime
+from odoo.tools import format_datetime, mute_logger
 
 _logger = logging.getLogger(__name__)
 
@@ -301,7 +301,8 @@ class ClinicAppointment(models.Model):
         """Two workers booking one slot at once both pass the check above;
         PostgreSQL refuses the second row. Report that as a clear error."""
         try:
-            with self.env.cr.savepoint():
+            # the refused row is reported below, not logged as a bad query
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 yield
         except ExclusionViolation:
             raise ValidationError(
@@ -533,8 +534,12 @@ class ClinicAppointment(models.Model):
     def _lock_for_update(self):
         """Row-lock the appointments for the rest of the transaction."""
         if self.ids:
+            # a concurrent update is retried by Odoo's request handling: not
+            # an error worth logging
             self.env.cr.execute(
-                "SELECT id FROM clinic_appointment WHERE id IN %s FOR UPDATE", [tuple(self.ids)]
+                "SELECT id FROM clinic_appointment WHERE id IN %s FOR UPDATE",
+                [tuple(self.ids)],
+                log_exceptions=False,
             )
             self.invalidate_recordset()
 

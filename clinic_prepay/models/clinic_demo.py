@@ -18,7 +18,9 @@ class ClinicAppointment(models.Model):
             # the provider's payment method line now, not lazily inside the
             # first (possibly concurrent) online payments
             demo_provider.flush_recordset()
-            demo_provider._ensure_payment_method_line()
+            lines = demo_provider.journal_id.inbound_payment_method_line_ids
+            if not lines.filtered(lambda line: line.payment_provider_id == demo_provider):
+                demo_provider._ensure_payment_method_line()
         base = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
         patient = ref("clinic_prepay.res_partner_patient_demo")
         peter = ref("clinic_prepay.res_partner_patient2_demo")
