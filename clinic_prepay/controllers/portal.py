@@ -37,8 +37,7 @@ class ClinicPortal(CustomerPortal):
             url="/my/appointments", total=count, page=page, step=self._items_per_page
         )
         appointments = Appointment.search(
-            domain,
-            order="start desc", limit=self._items_per_page, offset=pager["offset"]
+            domain, order="start desc", limit=self._items_per_page, offset=pager["offset"]
         )
         values = self._prepare_portal_layout_values()
         values.update(

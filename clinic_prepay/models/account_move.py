@@ -18,7 +18,6 @@ class AccountMove(models.Model):
 
     clinic_deposit_id = fields.Many2one(
         "clinic.deposit",
-        string="Clinic Deposit",
         readonly=True,
         copy=False,
         index="btree_not_null",

@@ -251,7 +251,7 @@ class TestClinicConcurrency(BaseCase):
         def run():
             try:
                 outcome["state"] = retrying(process, env)
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
             except UserError as error:
                 outcome["refused"] = str(error)
                 cr.rollback()

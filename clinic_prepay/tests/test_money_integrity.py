@@ -71,9 +71,7 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         )
         self._refused(as_manager.write, {"patient_id": self.manager.partner_id.id})
         self._refused(as_manager.write, {"requested_by_id": self.manager2.id})
-        self._refused(
-            as_manager.write, {"state": "approved", "approved_by_id": self.manager2.id}
-        )
+        self._refused(as_manager.write, {"state": "approved", "approved_by_id": self.manager2.id})
         self._refused(as_manager.write, {"second_approved_by_id": self.manager2.id})
         self._refused(as_manager.write, {"amount_approved": 5000.0})
         # executing without approval
@@ -268,11 +266,14 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         self.assertEqual((invoice.state, line.price_unit), ("draft", 50.0))
         # a transfer of 1.00 is money received, not the deposit
         self._pay_by_bank(appointment, 1.0)
-        self.assertEqual((deposit.state, deposit.amount_paid, deposit.amount_residual), (
-            "pending",
-            1.0,
-            49.0,
-        ))
+        self.assertEqual(
+            (deposit.state, deposit.amount_paid, deposit.amount_residual),
+            (
+                "pending",
+                1.0,
+                49.0,
+            ),
+        )
         self.assertEqual(appointment.state, "awaiting_payment")
 
     # --- 7. desk payment recorded twice -------------------------------------

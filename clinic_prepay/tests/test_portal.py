@@ -84,6 +84,23 @@ class TestClinicPortal(HttpCase):
         home = self.url_open("/my/home")
         self.assertIn("/my/appointments", home.text)
 
+    def test_patient_pays_the_deposit_online(self):
+        """The patient's journey: the appointment page, Odoo's payment form
+        (demo provider), back on the appointment, confirmed and paid."""
+        provider = self.env.ref("payment.payment_provider_demo")
+        provider.write({"state": "test", "is_published": True})
+        self.start_tour(
+            self.mine.get_portal_url(), "clinic_prepay_patient_pays_tour", login="portal_patricia"
+        )
+        deposit = self.mine.deposit_ids
+        self.assertEqual(self.mine.state, "confirmed")
+        self.assertEqual((deposit.state, deposit.amount_paid), ("paid", 30.0))
+        tx = deposit.transaction_ids
+        self.assertEqual((tx.state, tx.amount), ("done", 30.0))
+        self.assertTrue(tx.reference.startswith(deposit.name))
+        self.assertEqual(deposit.invoice_id.state, "posted")
+        self.assertIn(deposit.invoice_id.payment_state, ("paid", "in_payment"))
+
     def test_other_patient_is_refused(self):
         self.authenticate("portal_peter", "portal_peter")
         self._assert_refused(self._get(f"/my/appointments/{self.mine.id}"))

@@ -31,7 +31,12 @@ class TestRpcWriteGuard(HttpCase):
         )
         cls.patient = cls.env["res.partner"].create({"name": "Rpc Patient"})
         product = cls.env["product.product"].create(
-            {"name": "Rpc peel", "type": "service", "list_price": 90.0, "taxes_id": [Command.clear()]}
+            {
+                "name": "Rpc peel",
+                "type": "service",
+                "list_price": 90.0,
+                "taxes_id": [Command.clear()],
+            }
         )
         cls.treatment = cls.env["clinic.treatment"].create(
             {
@@ -128,7 +133,9 @@ class TestRpcWriteGuard(HttpCase):
             "account.move.line", "write", [invoice.invoice_line_ids.ids, {"price_unit": 1.0}]
         )
         self._assert_refused("account.move", "action_post", [invoice.ids])
-        self._assert_refused("account.move", "button_draft", [self.paid.deposit_ids.invoice_id.ids])
+        self._assert_refused(
+            "account.move", "button_draft", [self.paid.deposit_ids.invoice_id.ids]
+        )
         # private methods are not callable remotely at all
         self._assert_refused("clinic.deposit", "_sync_money", [self.paid.deposit_ids.ids])
         # nothing moved
