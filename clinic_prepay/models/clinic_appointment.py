@@ -9,9 +9,20 @@ from psycopg2.errors import ExclusionViolation
 from odoo import api, fields, models, modules, tools
 from odoo.addons.payment import utils as payment_utils
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_datetime, mute_logger
+from odoo.tools import format_datetime
 
 _logger = logging.getLogger(__name__)
+
+
+class _OverlapRefusedFilter(logging.Filter):
+    """A booking refused by the overlap constraint is reported to the user
+    (see ``_slot_guard``): it is not a bad query for the server log."""
+
+    def filter(self, record):
+        return "practitioner_no_overlap" not in str(record.args)
+
+
+logging.getLogger("odoo.sql_db").addFilter(_OverlapRefusedFilter())
 
 # States in which an appointment holds its practitioner's time. A draft
 # holds nothing: booking it checks the slot.
@@ -301,8 +312,7 @@ class ClinicAppointment(models.Model):
         """Two workers booking one slot at once both pass the check above;
         PostgreSQL refuses the second row. Report that as a clear error."""
         try:
-            # the refused row is reported below, not logged as a bad query
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            with self.env.cr.savepoint():
                 yield
         except ExclusionViolation:
             raise ValidationError(
