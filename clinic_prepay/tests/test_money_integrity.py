@@ -361,6 +361,35 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         )
         self.assertTrue(receivable.reconciled)
 
+    def test_rest_paid_online_after_the_job_cancelled_a_partly_paid_booking(self):
+        appointment = self._booked()
+        self._pay_by_bank(appointment, 20.0)
+        tx = self._start_online_payment(appointment)
+        self.assertEqual(tx.amount, 30.0, "the link asks for the rest")
+        with freeze_time(NOW + timedelta(days=2)):
+            self.env["clinic.appointment"]._cron_cancel_unpaid()
+            self._pay_online(appointment, tx=tx)
+        deposit = appointment.deposit_ids
+        self.assertEqual(appointment.state, "cancelled", "the slot is no longer held")
+        self.assertEqual((deposit.amount_paid, deposit.amount_refundable), (50.0, 50.0))
+        self.assertEqual(sum(deposit.refund_request_ids.mapped("amount")), 50.0)
+        receivables = deposit.invoice_ids.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertTrue(all(receivables.mapped("reconciled")), "reconciled, no debt")
+        self.assertEqual(self._deposit_balance(appointment), -50.0)
+
+    def test_payment_in_flight_when_the_clinic_cancels_is_refunded(self):
+        appointment = self._booked()
+        tx = self._start_online_payment(appointment)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        self._pay_online(appointment, tx=tx)
+        deposit = appointment.deposit_ids
+        self.assertEqual(appointment.state, "cancelled")
+        self.assertEqual((deposit.amount_paid, deposit.amount_refundable), (50.0, 50.0))
+        self.assertEqual(deposit.invoice_id.amount_residual, 0.0, "nothing billed again")
+        self.assertEqual(deposit.refund_request_ids.amount, 50.0)
+
     def test_payment_after_the_start_of_an_auto_cancelled_visit_refunds(self):
         appointment = self._booked(days=1)
         tx = self._start_online_payment(appointment)

@@ -101,6 +101,20 @@ class TestClinicPortal(HttpCase):
         self.assertEqual(deposit.invoice_id.state, "posted")
         self.assertIn(deposit.invoice_id.payment_state, ("paid", "in_payment"))
 
+    def test_staff_portal_lists_only_their_own_appointments(self):
+        """An internal user's /my shows their own appointments as a patient,
+        not the clinic's."""
+        new_test_user(
+            self.env, login="portal_desk", name="Desk", groups="clinic_prepay.group_clinic_user"
+        )
+        self.authenticate("portal_desk", "portal_desk")
+        listing = self._get("/my/appointments")
+        self.assertEqual(listing.status_code, 200)
+        self.assertNotIn(self.mine.name, listing.text)
+        self.assertNotIn(self.theirs.name, listing.text)
+        home = self.make_jsonrpc_request("/my/counters", {"counters": ["clinic_appointment_count"]})
+        self.assertEqual(home["clinic_appointment_count"], 0)
+
     def test_other_patient_is_refused(self):
         self.authenticate("portal_peter", "portal_peter")
         self._assert_refused(self._get(f"/my/appointments/{self.mine.id}"))
