@@ -13,6 +13,7 @@
         "account_payment",
         "calendar",
         "portal",
+        "resource",
     ],
     "post_init_hook": "post_init_hook",
     "external_dependencies": {"python": ["stripe"]},

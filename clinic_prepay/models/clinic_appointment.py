@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
 import logging
+from collections import defaultdict
 from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -9,7 +11,8 @@ from psycopg2.errors import ExclusionViolation
 from odoo import api, fields, models, modules, tools
 from odoo.addons.payment import utils as payment_utils
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime
+from odoo.tools.sql import create_index
 
 _logger = logging.getLogger(__name__)
 
@@ -155,6 +158,23 @@ class ClinicAppointment(models.Model):
     is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
     color = fields.Integer(compute="_compute_color", store=True)
     note = fields.Text(groups="clinic_prepay.group_clinic_user")
+    hold_expires = fields.Datetime(
+        string="Online Hold Until",
+        readonly=True,
+        copy=False,
+        help="An online booking holds its slot until then while the patient pays.",
+    )
+    consent_text = fields.Text(
+        string="Policy Accepted", readonly=True, copy=False, help="The exact text the patient saw."
+    )
+    consent_version = fields.Char(readonly=True, copy=False)
+    consent_date = fields.Datetime(readonly=True, copy=False)
+    consent_ip = fields.Char(
+        string="Consent IP", readonly=True, copy=False, groups="clinic_prepay.group_clinic_user"
+    )
+    consent_user_agent = fields.Char(
+        readonly=True, copy=False, groups="clinic_prepay.group_clinic_user"
+    )
 
     _sql_constraints = [
         (
@@ -174,7 +194,23 @@ class ClinicAppointment(models.Model):
         # btree_gist lets the exclusion constraint compare practitioner ids
         # with "=" inside a GiST index; it is a trusted extension.
         self.env.cr.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-        return super()._auto_init()
+        res = super()._auto_init()
+        # the slot engine reads a practitioner's busy events by time range
+        create_index(
+            self.env.cr,
+            "calendar_event_clinic_busy_range_idx",
+            "calendar_event",
+            ["tsrange(start, stop, '[)')"],
+            method="gist",
+            where="active",
+        )
+        create_index(
+            self.env.cr,
+            "calendar_attendee_clinic_event_partner_idx",
+            "calendar_attendee",
+            ["event_id", "partner_id"],
+        )
+        return res
 
     # ------------------------------------------------------------------------
     # Computes
@@ -579,13 +615,18 @@ class ClinicAppointment(models.Model):
                         "%(ref)s starts in the past; pick a future time.", ref=appointment.name
                     )
                 )
+            appointment._release_expired_holds(
+                appointment.practitioner_id, appointment.start, appointment.stop
+            )
             if appointment.currency_id.is_zero(appointment.deposit_required):
                 appointment._set_state("confirmed")
                 appointment._send_mail("clinic_prepay.mail_template_appointment_confirmed")
                 continue
-            appointment._set_state(
-                "awaiting_payment", payment_deadline=appointment._compute_payment_deadline()
+            hold = self.env.context.get("clinic_online_hold")
+            deadline = (
+                min(hold, appointment.start) if hold else appointment._compute_payment_deadline()
             )
+            appointment._set_state("awaiting_payment", payment_deadline=deadline)
             # deposits and their documents are written by the booking flow
             # itself, whatever the user's own accounting rights
             deposit = (
@@ -732,6 +773,129 @@ class ClinicAppointment(models.Model):
         self._send_mail(template)
 
     # ------------------------------------------------------------------------
+    # Online booking: holds and busy time
+    # ------------------------------------------------------------------------
+
+    # an appointment whose deposit has an online payment under way
+    _PAYMENT_IN_PROGRESS = SQL(
+        """EXISTS (
+            SELECT 1
+              FROM clinic_deposit d
+              JOIN account_move m ON m.clinic_deposit_id = d.id
+              JOIN account_invoice_transaction_rel r ON r.invoice_id = m.id
+              JOIN payment_transaction t ON t.id = r.transaction_id
+              JOIN payment_provider p ON p.id = t.provider_id
+             WHERE d.appointment_id = clinic_appointment.id
+               AND t.state IN ('pending', 'authorized')
+               -- a wire transfer announced is no payment under way
+               AND p.code != 'custom'
+        )"""
+    )
+
+    @api.model
+    def _get_busy_intervals(self, practitioners, date_from, date_to, now=None):
+        """Busy time of each practitioner in [date_from, date_to) (naive UTC):
+        booked appointments (an online hold past its time without a payment
+        under way is free again) and their other busy calendar events.
+        Two queries, on range indexes, whatever the size of the tables."""
+        now = now or fields.Datetime.now()
+        self.env.flush_all()
+        busy = defaultdict(list)
+        users = tuple(practitioners.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT practitioner_id, start, stop
+                  FROM clinic_appointment
+                 WHERE practitioner_id IN %(users)s
+                   AND state IN ('awaiting_payment', 'confirmed', 'done')
+                   AND tsrange(start, stop, '[)') && tsrange(%(from)s, %(to)s, '[)')
+                   AND NOT (state = 'awaiting_payment' AND hold_expires IS NOT NULL
+                            AND hold_expires < %(now)s AND NOT %(in_progress)s)
+                """,
+                users=users,
+                now=now,
+                in_progress=self._PAYMENT_IN_PROGRESS,
+                **{"from": date_from, "to": date_to},
+            )
+        )
+        for user_id, start, stop in self.env.cr.fetchall():
+            busy[user_id].append((start, stop))
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT u.id, e.start, e.stop
+                  FROM calendar_event e
+                  JOIN calendar_attendee att ON att.event_id = e.id
+                  JOIN res_users u ON u.partner_id = att.partner_id
+                 WHERE u.id IN %(users)s
+                   AND e.active
+                   AND e.show_as = 'busy'
+                   AND att.state != 'declined'
+                   AND tsrange(e.start, e.stop, '[)') && tsrange(%(from)s, %(to)s, '[)')
+                   AND e.res_model_id IS DISTINCT FROM %(model)s
+                """,
+                users=users,
+                model=self.env["ir.model"]._get_id(self._name),
+                **{"from": date_from, "to": date_to},
+            )
+        )
+        for user_id, start, stop in self.env.cr.fetchall():
+            busy[user_id].append((start, stop))
+        return busy
+
+    def _release_expired_holds(self, practitioner, start, stop):
+        """Online holds past their time, overlapping the slot about to be
+        booked, without a payment under way, are released now rather than
+        at the next run of the job."""
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM clinic_appointment
+                 WHERE practitioner_id = %(user)s
+                   AND state = 'awaiting_payment'
+                   AND hold_expires < %(now)s
+                   AND tsrange(start, stop, '[)') && tsrange(%(start)s, %(stop)s, '[)')
+                   AND NOT %(in_progress)s
+                   FOR UPDATE SKIP LOCKED
+                """,
+                user=practitioner.id,
+                now=now,
+                start=start,
+                stop=stop,
+                in_progress=self._PAYMENT_IN_PROGRESS,
+            )
+        )
+        expired = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        if expired:
+            expired.invalidate_recordset()
+            expired._cancel("unpaid", 0.0)
+        return expired
+
+    def _book_online(self, consent_text, ip=None, user_agent=None):
+        """Book from the website: the slot is held for the company's online
+        hold time while the patient pays, with the policy they accepted."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        hold = now + timedelta(minutes=self.company_id.clinic_online_hold_minutes or 15)
+        self.sudo().write(
+            {
+                "source": "online",
+                "consent_text": consent_text,
+                "consent_version": hashlib.sha256(consent_text.encode()).hexdigest()[:12],
+                "consent_date": now,
+                "consent_ip": (ip or "")[:64],
+                "consent_user_agent": (user_agent or "")[:512],
+            }
+        )
+        self.with_context(clinic_online_hold=hold).action_book()
+        if self.state == "awaiting_payment":
+            self.sudo().hold_expires = hold
+        return True
+
+    # ------------------------------------------------------------------------
     # Automatic cancellation of unpaid bookings
     # ------------------------------------------------------------------------
 
@@ -746,15 +910,22 @@ class ClinicAppointment(models.Model):
         """
         done = 0
         while True:
+            # a booking whose payment is under way is left until it completes
+            self.env.flush_all()
             self.env.cr.execute(
-                """
-                SELECT id FROM clinic_appointment
-                 WHERE state = 'awaiting_payment' AND payment_deadline < %s
-                 ORDER BY payment_deadline, id
-                 LIMIT %s
-                   FOR UPDATE SKIP LOCKED
-                """,
-                [fields.Datetime.now(), batch_size],
+                SQL(
+                    """
+                    SELECT id FROM clinic_appointment
+                     WHERE state = 'awaiting_payment' AND payment_deadline < %(now)s
+                       AND NOT %(in_progress)s
+                     ORDER BY payment_deadline, id
+                     LIMIT %(limit)s
+                       FOR UPDATE SKIP LOCKED
+                    """,
+                    now=fields.Datetime.now(),
+                    limit=batch_size,
+                    in_progress=self._PAYMENT_IN_PROGRESS,
+                )
             )
             ids = [row[0] for row in self.env.cr.fetchall()]
             if not ids:

@@ -1,4 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+from datetime import timedelta
+
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_is_zero
@@ -89,13 +94,46 @@ class ClinicTreatment(models.Model):
         help="Part of the paid deposit kept when the patient does not come.",
     )
 
+    # Online booking
+    online_booking = fields.Boolean(
+        string="Bookable Online", help="Patients can book it on the website."
+    )
+    public_description = fields.Text(
+        translate=True, help="A short description shown to patients on the booking pages."
+    )
+    buffer_before = fields.Float(
+        string="Buffer Before (hours)", help="Free time the practitioner needs before it."
+    )
+    buffer_after = fields.Float(
+        string="Buffer After (hours)", help="Free time the practitioner needs after it."
+    )
+    # new treatments take the company's values (see default_get)
+    min_notice_hours = fields.Float(string="Minimum Notice (hours)", default=2.0)
+    max_days_ahead = fields.Integer(string="Book Up To (days ahead)", default=60)
+
     _sql_constraints = [
+        (
+            "online_limits_positive",
+            "CHECK(buffer_before >= 0 AND buffer_after >= 0 AND min_notice_hours >= 0"
+            " AND max_days_ahead >= 0)",
+            "Buffers, notice and booking horizon cannot be negative.",
+        ),
         (
             "duration_positive",
             "CHECK(duration > 0)",
             "The duration of a treatment must be positive.",
         ),
     ]
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env.company
+        if "min_notice_hours" in fields_list:
+            values["min_notice_hours"] = company.clinic_min_notice_hours
+        if "max_days_ahead" in fields_list:
+            values["max_days_ahead"] = company.clinic_max_days_ahead
+        return values
 
     @api.depends("product_id.lst_price")
     def _compute_price(self):
@@ -204,3 +242,123 @@ class ClinicTreatment(models.Model):
                 )
         if errors:
             raise ValidationError("\n".join(errors))
+
+    # ------------------------------------------------------------------------
+    # Slots
+    # ------------------------------------------------------------------------
+
+    def _get_free_slots(self, date_from, date_to, practitioners=None, now=None):
+        """Start times at which this treatment can be booked online.
+
+        A slot lies within the practitioner's working hours (their resource
+        calendar, its leaves and the public holidays), keeps the treatment's
+        buffers free before and after, respects the minimum notice and the
+        booking horizon, and does not overlap the practitioner's booked
+        appointments (expired online holds excepted) nor their other busy
+        calendar events. A bounded number of queries whatever the number of
+        appointments and events: range conditions on GiST indexes.
+
+        :param datetime date_from: start of the window (naive UTC)
+        :param datetime date_to: end of the window (naive UTC)
+        :param practitioners: ``res.users`` to look at; the treatment's by default
+        :return: list of dicts ``{"start", "stop", "practitioner_id"}`` (naive
+            UTC), by start then practitioner
+        """
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        practitioners = (practitioners or self.practitioner_ids).filtered("active")
+        earliest = max(date_from, now + timedelta(hours=self.min_notice_hours))
+        latest = min(date_to, now + timedelta(days=self.max_days_ahead))
+        if not practitioners or earliest >= latest:
+            return []
+        before = timedelta(hours=self.buffer_before)
+        after = timedelta(hours=self.buffer_after)
+        duration = timedelta(hours=self.duration)
+        step = timedelta(minutes=max(self.company_id.clinic_slot_minutes or 30, 5))
+        window = (earliest - before, latest + duration + after)
+        busy = self.env["clinic.appointment"]._get_busy_intervals(practitioners, *window, now=now)
+        work = self._get_work_intervals(practitioners, *window)
+        slots = []
+        for practitioner in practitioners:
+            taken = sorted(busy.get(practitioner.id, []))
+            for work_start, work_stop in work.get(practitioner.id, []):
+                start = work_start + before
+                # slots start on the step, counted from the working period's start
+                while start + duration + after <= work_stop:
+                    stop = start + duration
+                    if earliest <= start < latest and not any(
+                        b_start < stop + after and b_stop > start - before
+                        for b_start, b_stop in taken
+                    ):
+                        slots.append(
+                            {"start": start, "stop": stop, "practitioner_id": practitioner.id}
+                        )
+                    start += step
+        slots.sort(key=lambda slot: (slot["start"], slot["practitioner_id"]))
+        return slots
+
+    def _get_work_intervals(self, practitioners, date_from, date_to):
+        """Working periods of each practitioner (naive UTC), leaves and public
+        holidays removed; the company's calendar for those without one."""
+        result = defaultdict(list)
+        start = pytz.utc.localize(date_from)
+        stop = pytz.utc.localize(date_to)
+        by_calendar = defaultdict(lambda: self.env["res.users"])
+        for practitioner in practitioners:
+            calendar = (
+                practitioner.sudo().resource_calendar_id
+                or self.company_id.resource_calendar_id
+                or self.env.company.resource_calendar_id
+            )
+            by_calendar[calendar] |= practitioner
+        for calendar, users in by_calendar.items():
+            resources = users.sudo().resource_ids
+            intervals = calendar._work_intervals_batch(start, stop, resources=resources)
+            for user in users:
+                resource = user.sudo().resource_ids[:1]
+                for work_start, work_stop, _meta in intervals[resource.id]:
+                    result[user.id].append(
+                        (
+                            work_start.astimezone(pytz.utc).replace(tzinfo=None),
+                            work_stop.astimezone(pytz.utc).replace(tzinfo=None),
+                        )
+                    )
+        return result
+
+    def _get_policy_lines(self, start):
+        """The policy in plain words, with the amounts at stake, as shown to
+        the patient before booking (and stored with their consent)."""
+        self.ensure_one()
+        deposit = self.deposit_amount
+        currency = self.currency_id
+        env = self.env
+        lines = []
+        if self.currency_id.is_zero(deposit):
+            lines.append(env._("No deposit: nothing is paid before the visit."))
+            return lines
+        free_until = start - timedelta(hours=self.free_cancel_hours)
+        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        when = fields.Datetime.context_timestamp(self.with_context(tz=tz), free_until)
+        amount = currency.round(deposit * self.late_cancel_forfeit_percent / 100.0)
+        no_show = currency.round(deposit * self.no_show_forfeit_percent / 100.0)
+        fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
+        lines.append(
+            env._(
+                "Deposit to pay now: %(deposit)s; it is deducted from the price at the visit.",
+                deposit=fmt(deposit),
+            )
+        )
+        lines.append(
+            env._(
+                "Cancel before %(when)s: the whole deposit is refunded.",
+                when=when.strftime("%a %d %b %Y %H:%M"),
+            )
+        )
+        lines.append(
+            env._(
+                "Cancel later: %(kept)s of the deposit is kept, the rest refunded.",
+                kept=fmt(amount),
+            )
+        )
+        lines.append(env._("No-show: %(kept)s of the deposit is kept.", kept=fmt(no_show)))
+        return lines

@@ -19,6 +19,24 @@ class ResCompany(models.Model):
         string="Late Cancellation Forfeit (%)", default=50.0
     )
     clinic_no_show_forfeit_percent = fields.Float(string="No-show Forfeit (%)", default=100.0)
+    clinic_online_hold_minutes = fields.Integer(
+        string="Online Hold (minutes)",
+        default=15,
+        help="A slot chosen online is held this long while the patient pays.",
+    )
+    clinic_min_notice_hours = fields.Float(
+        string="Minimum Notice (hours)",
+        default=2.0,
+        help="Online bookings start at least this many hours from now.",
+    )
+    clinic_max_days_ahead = fields.Integer(
+        string="Book Up To (days ahead)", default=60, help="How far ahead patients book online."
+    )
+    clinic_slot_minutes = fields.Integer(
+        string="Slot Step (minutes)",
+        default=30,
+        help="Online slots start every this many minutes within working hours.",
+    )
 
     clinic_refund_double_approval_amount = fields.Monetary(
         string="Second Refund Approval Above",

@@ -23,6 +23,16 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
+    clinic_online_hold_minutes = fields.Integer(
+        related="company_id.clinic_online_hold_minutes", readonly=False
+    )
+    clinic_min_notice_hours = fields.Float(
+        related="company_id.clinic_min_notice_hours", readonly=False
+    )
+    clinic_max_days_ahead = fields.Integer(
+        related="company_id.clinic_max_days_ahead", readonly=False
+    )
+    clinic_slot_minutes = fields.Integer(related="company_id.clinic_slot_minutes", readonly=False)
     clinic_refund_auto_approve = fields.Boolean(
         related="company_id.clinic_refund_auto_approve", readonly=False
     )

@@ -9,6 +9,7 @@ from . import (
     test_money_integrity,
     test_portal,
     test_rpc_guard,
+    test_slots,
     test_stripe_peer,
     test_ui,
 )

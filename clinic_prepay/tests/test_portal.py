@@ -112,7 +112,9 @@ class TestClinicPortal(HttpCase):
         self.assertEqual(listing.status_code, 200)
         self.assertNotIn(self.mine.name, listing.text)
         self.assertNotIn(self.theirs.name, listing.text)
-        home = self.make_jsonrpc_request("/my/counters", {"counters": ["clinic_appointment_count"]})
+        home = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["clinic_appointment_count"]}
+        )
         self.assertEqual(home["clinic_appointment_count"], 0)
 
     def test_other_patient_is_refused(self):
