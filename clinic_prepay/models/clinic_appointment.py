@@ -874,6 +874,37 @@ class ClinicAppointment(models.Model):
             expired._cancel("unpaid", 0.0)
         return expired
 
+    @api.model
+    def _release_live_holds(self, partner=None, email=None):
+        """One live online hold per patient, or per guest email: a new
+        booking releases the previous one (nothing was paid on it)."""
+        domain = [
+            ("source", "=", "online"),
+            ("state", "=", "awaiting_payment"),
+            ("hold_expires", ">", fields.Datetime.now()),
+            ("amount_paid", "=", 0.0),
+        ]
+        if partner:
+            domain.append(("patient_id", "=", partner.id))
+        elif email:
+            # guests only: a guest never touches a registered patient's bookings
+            domain += [("patient_id.email", "=ilike", email), ("patient_id.user_ids", "=", False)]
+        else:
+            return self.browse()
+        holds = self.sudo().search(domain)
+        for hold in holds:
+            if not hold._has_payment_in_progress():
+                hold._cancel("patient", 0.0)
+        return holds
+
+    def _has_payment_in_progress(self):
+        self.ensure_one()
+        return bool(
+            self.deposit_ids.transaction_ids.filtered(
+                lambda tx: tx.state in ("pending", "authorized") and tx.provider_code != "custom"
+            )
+        )
+
     def _book_online(self, consent_text, ip=None, user_agent=None):
         """Book from the website: the slot is held for the company's online
         hold time while the patient pays, with the policy they accepted."""

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .account_move import _refuse
@@ -26,6 +26,16 @@ class PaymentTransaction(models.Model):
             deposits = tx._clinic_deposits()
             if not deposits:
                 continue
+            expired = deposits.appointment_id.filtered(
+                lambda a: a.hold_expires and a.hold_expires < fields.Datetime.now()
+            )
+            if expired:
+                raise ValidationError(
+                    self.env._(
+                        "The time held for %(ref)s has passed; please book again.",
+                        ref=expired[0].name,
+                    )
+                )
             try:
                 deposits._check_payable(tx.amount)
             except UserError as error:

@@ -1,0 +1,275 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+from collections import OrderedDict
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+
+import pytz
+from werkzeug.exceptions import NotFound
+
+from odoo import fields, http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# online holds one visitor may take in an hour
+HOLDS_PER_IP_PER_HOUR = 10
+
+
+class ClinicBooking(http.Controller):
+    # ------------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------------
+
+    def _get_treatment(self, treatment_id):
+        treatment = (
+            request.env["clinic.treatment"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", int(treatment_id)),
+                    ("online_booking", "=", True),
+                    ("company_id", "=", request.website.company_id.id),
+                ],
+                limit=1,
+            )
+        )
+        if not treatment:
+            raise NotFound()
+        return treatment
+
+    def _get_clinic_tz(self, treatment):
+        calendar = treatment.company_id.resource_calendar_id
+        return pytz.timezone(calendar.tz or treatment.company_id.partner_id.tz or "UTC")
+
+    def _get_practitioners(self, treatment, practitioner):
+        """The chosen practitioner, or every practitioner of the treatment."""
+        practitioners = treatment.practitioner_ids.filtered("active")
+        if practitioner and str(practitioner).isdigit():
+            practitioners = practitioners.filtered(lambda u: u.id == int(practitioner))
+        return practitioners
+
+    def _get_week(self, tz, week=None):
+        """Local Monday of the week asked (this week by default) as a date."""
+        today = datetime.now(tz).date()
+        try:
+            day = fields.Date.to_date(week) if week else today
+        except ValueError:
+            day = today
+        return day - timedelta(days=day.weekday())
+
+    def _local_to_utc(self, tz, day):
+        return (
+            tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+        )
+
+    def _get_week_slots(self, treatment, practitioners, monday, tz):
+        slots = treatment._get_free_slots(
+            self._local_to_utc(tz, monday),
+            self._local_to_utc(tz, monday + timedelta(days=7)),
+            practitioners,
+        )
+        # "any available": one button per time, the first practitioner free
+        seen, result = set(), []
+        for slot in slots:
+            if slot["start"] in seen:
+                continue
+            seen.add(slot["start"])
+            local = pytz.utc.localize(slot["start"]).astimezone(tz)
+            result.append({**slot, "local": local})
+        return result
+
+    def _slot_token(self, slot):
+        return fields.Datetime.to_string(slot["start"]).replace(" ", "T")
+
+    # ------------------------------------------------------------------------
+    # Pages
+    # ------------------------------------------------------------------------
+
+    @http.route("/book", type="http", auth="public", website=True, sitemap=True)
+    def book(self, **kw):
+        treatments = (
+            request.env["clinic.treatment"]
+            .sudo()
+            .search(
+                [
+                    ("online_booking", "=", True),
+                    ("company_id", "=", request.website.company_id.id),
+                ]
+            )
+        )
+        return request.render("clinic_prepay_website.book_treatments", {"treatments": treatments})
+
+    @http.route("/book/<int:treatment_id>", type="http", auth="public", website=True)
+    def book_treatment(self, treatment_id, week=None, practitioner=None, taken=None, **kw):
+        treatment = self._get_treatment(treatment_id)
+        tz = self._get_clinic_tz(treatment)
+        monday = self._get_week(tz, week)
+        practitioners = self._get_practitioners(treatment, practitioner)
+        slots = self._get_week_slots(treatment, practitioners, monday, tz)
+        days = OrderedDict((monday + timedelta(days=i), []) for i in range(7))
+        for slot in slots:
+            days[slot["local"].date()].append(slot)
+        visitor_tz = request.httprequest.cookies.get("tz")
+        this_week = self._get_week(tz)
+        return request.render(
+            "clinic_prepay_website.book_slots",
+            {
+                "treatment": treatment,
+                "days": days,
+                "monday": monday,
+                "previous_week": monday - timedelta(days=7) if monday > this_week else False,
+                "next_week": monday + timedelta(days=7),
+                "practitioner": practitioner or "any",
+                "practitioners": treatment.practitioner_ids.filtered("active"),
+                "clinic_tz": tz.zone,
+                "visitor_tz": visitor_tz if visitor_tz and visitor_tz != tz.zone else False,
+                "taken": taken,
+                "slot_token": self._slot_token,
+            },
+        )
+
+    @http.route("/book/<int:treatment_id>/slots", type="json", auth="public", website=True)
+    def book_slots_json(self, treatment_id, week=None, practitioner=None, **kw):
+        """The free slots of a week, for scripts and tests."""
+        treatment = self._get_treatment(treatment_id)
+        tz = self._get_clinic_tz(treatment)
+        monday = self._get_week(tz, week)
+        practitioners = self._get_practitioners(treatment, practitioner)
+        slots = treatment._get_free_slots(
+            self._local_to_utc(tz, monday),
+            self._local_to_utc(tz, monday + timedelta(days=7)),
+            practitioners,
+        )
+        return [
+            {
+                "start": fields.Datetime.to_string(slot["start"]),
+                "stop": fields.Datetime.to_string(slot["stop"]),
+                "practitioner_id": slot["practitioner_id"],
+            }
+            for slot in slots
+        ]
+
+    def _find_slot(self, treatment, start, practitioner):
+        """The free slot starting at ``start`` (naive UTC), or False."""
+        practitioners = self._get_practitioners(treatment, practitioner)
+        slots = treatment._get_free_slots(
+            start, start + timedelta(minutes=1), practitioners=practitioners
+        )
+        return slots[0] if slots else False
+
+    def _parse_start(self, start):
+        try:
+            return fields.Datetime.to_datetime(start.replace("T", " "))
+        except (ValueError, AttributeError):
+            return False
+
+    @http.route(
+        "/book/<int:treatment_id>/details",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET"],
+    )
+    def book_details(self, treatment_id, start=None, practitioner=None, error=None, **kw):
+        treatment = self._get_treatment(treatment_id)
+        tz = self._get_clinic_tz(treatment)
+        start_dt = self._parse_start(start)
+        slot = start_dt and self._find_slot(treatment, start_dt, practitioner)
+        if not slot:
+            return request.redirect(f"/book/{treatment.id}?taken=1")
+        doctor = request.env["res.users"].sudo().browse(slot["practitioner_id"])
+        local = pytz.utc.localize(slot["start"]).astimezone(tz)
+        policy = treatment.with_context(tz=tz.zone)._get_policy_lines(slot["start"])
+        return request.render(
+            "clinic_prepay_website.book_details",
+            {
+                "treatment": treatment,
+                "start": start,
+                "local": local,
+                "practitioner": doctor,
+                "policy": policy,
+                "is_guest": request.env.user._is_public(),
+                "error": error,
+                "values": kw,
+                "clinic_tz": tz.zone,
+            },
+        )
+
+    @http.route(
+        "/book/<int:treatment_id>/confirm",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["POST"],
+    )
+    def book_confirm(self, treatment_id, start=None, practitioner=None, **post):
+        """Hold the slot: the appointment and its deposit, in one transaction."""
+        treatment = self._get_treatment(treatment_id)
+        tz = self._get_clinic_tz(treatment)
+        start_dt = self._parse_start(start)
+        user = request.env.user
+        is_guest = user._is_public()
+        name = (post.get("name") or "").strip()
+        email = (post.get("email") or "").strip()
+        phone = (post.get("phone") or "").strip()
+
+        def back(error):
+            query = {"start": start, "practitioner": practitioner or "", "error": error}
+            if is_guest:
+                query.update(name=name, email=email, phone=phone)
+            return request.redirect(f"/book/{treatment.id}/details?{urlencode(query)}")
+
+        if not start_dt:
+            return request.redirect(f"/book/{treatment.id}")
+        if not post.get("consent"):
+            return back("consent")
+        if is_guest and (not name or not EMAIL_RE.match(email)):
+            return back("details")
+        ip = request.httprequest.remote_addr or ""
+        Appointment = request.env["clinic.appointment"].sudo()
+        recent = Appointment.search_count(
+            [
+                ("consent_ip", "=", ip),
+                ("create_date", ">", fields.Datetime.now() - timedelta(hours=1)),
+            ]
+        )
+        if recent >= HOLDS_PER_IP_PER_HOUR:
+            return back("rate")
+        slot = self._find_slot(treatment, start_dt, practitioner)
+        if not slot:
+            return request.redirect(f"/book/{treatment.id}?taken=1")
+        doctor = request.env["res.users"].sudo().browse(slot["practitioner_id"])
+        policy = treatment.with_context(tz=tz.zone)._get_policy_lines(slot["start"])
+        consent_text = "\n".join(policy)
+        try:
+            with request.env.cr.savepoint():
+                if is_guest:
+                    # a new contact each time: a guest never reaches anyone's history
+                    patient = (
+                        request.env["res.partner"]
+                        .sudo()
+                        .create({"name": name, "email": email, "phone": phone or False})
+                    )
+                    Appointment._release_live_holds(email=email)
+                else:
+                    patient = user.partner_id
+                    Appointment._release_live_holds(partner=patient)
+                appointment = Appointment.with_company(treatment.company_id).create(
+                    {
+                        "patient_id": patient.id,
+                        "treatment_id": treatment.id,
+                        "practitioner_id": doctor.id,
+                        "start": slot["start"],
+                        "company_id": treatment.company_id.id,
+                    }
+                )
+                appointment._book_online(
+                    consent_text,
+                    ip=ip,
+                    user_agent=request.httprequest.headers.get("User-Agent"),
+                )
+        except (ValidationError, UserError):
+            # the database said no: someone took this time meanwhile
+            return request.redirect(f"/book/{treatment.id}?taken=1")
+        return request.redirect(appointment.get_portal_url())

@@ -1,0 +1,208 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestOnlineBooking(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.calendar = cls.env["resource.calendar"].create(
+            {"name": "Web clinic hours", "tz": "Europe/Brussels"}
+        )
+        cls.company.resource_calendar_id = cls.calendar
+        cls.doctor = new_test_user(
+            cls.env, login="web_doctor", name="Dr. Web", groups="clinic_prepay.group_clinic_user"
+        )
+        cls.env["resource.resource"].create(
+            {
+                "name": "Dr. Web",
+                "user_id": cls.doctor.id,
+                "calendar_id": cls.calendar.id,
+                "tz": "Europe/Brussels",
+            }
+        )
+        product = cls.env["product.product"].create(
+            {
+                "name": "Tour Facial",
+                "type": "service",
+                "list_price": 120.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        cls.treatment = cls.env["clinic.treatment"].create(
+            {
+                "name": "Tour Facial",
+                "product_id": product.id,
+                "duration": 1.0,
+                "deposit_type": "fixed",
+                "deposit_fixed": 40.0,
+                "online_booking": True,
+                "public_description": "A calm hour",
+                "practitioner_ids": [Command.set(cls.doctor.ids)],
+                "min_notice_hours": 2.0,
+                "max_days_ahead": 30,
+            }
+        )
+        cls.env.ref("payment.payment_provider_demo").write({"state": "test", "is_published": True})
+
+    def _next_monday(self):
+        today = fields.Date.context_today(self.env.user)
+        return today + timedelta(days=7 - today.weekday())
+
+    def _free_slots(self):
+        monday = self._next_monday()
+        start = datetime.combine(monday, datetime.min.time()) - timedelta(hours=2)
+        return self.treatment._get_free_slots(start, start + timedelta(days=7))
+
+    def _confirm(self, start, email="gina@example.com", consent="1", name="Gina Guest"):
+        """Post the booking form the way the page does (CSRF token included)."""
+        token = fields.Datetime.to_string(start).replace(" ", "T")
+        # the form of a free time carries the session's CSRF token
+        free = fields.Datetime.to_string(self._free_slots()[-1]["start"]).replace(" ", "T")
+        page = self.url_open(
+            f"/book/{self.treatment.id}/details?start={free}&practitioner={self.doctor.id}"
+        )
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        data = {
+            "csrf_token": csrf,
+            "start": token,
+            "practitioner": self.doctor.id,
+            "name": name,
+            "email": email,
+        }
+        if consent:
+            data["consent"] = consent
+        return self.url_open(
+            f"/book/{self.treatment.id}/confirm", data=data, allow_redirects=False
+        )
+
+    def _online_appointments(self):
+        return self.env["clinic.appointment"].search(
+            [("treatment_id", "=", self.treatment.id)], order="id"
+        )
+
+    def test_guest_books_and_pays(self):
+        self.start_tour("/book", "clinic_prepay_website_guest_tour")
+        appointment = self._online_appointments()
+        self.assertEqual(len(appointment), 1)
+        self.assertEqual((appointment.state, appointment.source), ("confirmed", "online"))
+        patient = appointment.patient_id
+        self.assertEqual((patient.name, patient.email), ("Gina Guest", "gina@example.com"))
+        self.assertFalse(patient.user_ids)
+        self.assertIn("No-show", appointment.consent_text)
+        self.assertTrue(appointment.consent_ip and appointment.consent_user_agent)
+        self.assertEqual(appointment.deposit_ids.amount_paid, 40.0)
+        confirmed = appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or ""))
+        self.assertEqual(confirmed.partner_ids, patient, "the patient gets the mail")
+
+    def test_slot_json_matches_the_engine(self):
+        monday = self._next_monday()
+        slots = self.make_jsonrpc_request(
+            f"/book/{self.treatment.id}/slots", {"week": fields.Date.to_string(monday)}
+        )
+        self.assertTrue(slots)
+        first = fields.Datetime.to_datetime(slots[0]["start"])
+        # Monday 08:00 in Brussels
+        self.assertEqual(first.date(), monday)
+        self.assertIn(first.hour, (6, 7), "08:00 local, in UTC")
+        self.assertEqual({slot["practitioner_id"] for slot in slots}, {self.doctor.id})
+
+    def test_booking_holds_the_slot_and_stores_the_consent(self):
+        slot = self._free_slots()[0]
+        response = self._confirm(slot["start"])
+        self.assertEqual(response.status_code, 303)
+        appointment = self._online_appointments()
+        self.assertIn(
+            f"/my/appointments/{appointment.id}?access_token=", response.headers["Location"]
+        )
+        self.assertEqual(appointment.state, "awaiting_payment")
+        self.assertTrue(appointment.hold_expires)
+        self.assertNotIn(slot["start"], [s["start"] for s in self._free_slots()])
+        # the same time again: taken
+        again = self._confirm(slot["start"], email="other@example.com")
+        self.assertIn("taken=1", again.headers["Location"])
+        self.assertEqual(len(self._online_appointments()), 1)
+
+    def test_consent_and_details_are_required(self):
+        slot = self._free_slots()[0]
+        response = self._confirm(slot["start"], consent=None)
+        self.assertIn("error=consent", response.headers["Location"])
+        response = self._confirm(slot["start"], email="not-an-email")
+        self.assertIn("error=details", response.headers["Location"])
+        self.assertFalse(self._online_appointments())
+
+    def test_one_live_hold_per_guest_email(self):
+        first, second = self._free_slots()[0], self._free_slots()[3]
+        self._confirm(first["start"])
+        self._confirm(second["start"])
+        old, new = self._online_appointments()
+        self.assertEqual((old.state, old.cancel_reason), ("cancelled", "patient"))
+        self.assertEqual(new.state, "awaiting_payment")
+        self.assertNotEqual(old.patient_id, new.patient_id, "a new contact each time")
+
+    def test_a_guest_is_never_matched_to_an_existing_patient(self):
+        patient = self.env["res.partner"].create({"name": "Real", "email": "gina@example.com"})
+        self._confirm(self._free_slots()[0]["start"])
+        appointment = self._online_appointments()
+        self.assertNotEqual(appointment.patient_id, patient)
+
+    def test_an_expired_hold_cannot_be_paid(self):
+        slot = self._free_slots()[0]
+        self._confirm(slot["start"])
+        appointment = self._online_appointments()
+        provider = self.env.ref("payment.payment_provider_demo")
+        invoice = appointment.deposit_ids.invoice_id
+        with freeze_time(appointment.hold_expires + timedelta(minutes=1)):
+            with self.assertRaisesRegex(ValidationError, "has passed"):
+                self.env["payment.transaction"].sudo().create(
+                    {
+                        "provider_id": provider.id,
+                        "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                        "amount": 40.0,
+                        "currency_id": invoice.currency_id.id,
+                        "partner_id": invoice.partner_id.id,
+                        "reference": f"EXPIRED-{appointment.id}",
+                        "invoice_ids": [Command.set(invoice.ids)],
+                    }
+                )
+            # and the next visitor sees the time free again
+            self.assertIn(slot["start"], [s["start"] for s in self._free_slots()])
+
+    def test_unknown_or_offline_treatment_is_not_found(self):
+        self.treatment.online_booking = False
+        self.assertEqual(self.url_open(f"/book/{self.treatment.id}").status_code, 404)
+        self.assertNotIn("Tour Facial", self.url_open("/book").text)
+
+    def test_posts_need_the_csrf_token(self):
+        slot = self._free_slots()[0]
+        response = self.url_open(
+            f"/book/{self.treatment.id}/confirm",
+            data={
+                "start": fields.Datetime.to_string(slot["start"]).replace(" ", "T"),
+                "practitioner": self.doctor.id,
+                "name": "No Token",
+                "email": "x@example.com",
+                "consent": "1",
+            },
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self._online_appointments())
+
+    def test_holds_per_visitor_are_limited(self):
+        slots = self._free_slots()
+        for index in range(10):
+            self._confirm(slots[index * 2]["start"], email=f"guest{index}@example.com")
+        self.assertEqual(len(self._online_appointments()), 10)
+        response = self._confirm(slots[-1]["start"], email="one.more@example.com")
+        self.assertIn("error=rate", response.headers["Location"])
+        self.assertEqual(len(self._online_appointments()), 10)
