@@ -17,6 +17,13 @@ class AccountBankStatementLine(models.Model):
         st_lines._clinic_reconcile_deposits()
         return st_lines
 
+    def write(self, vals):
+        res = super().write(vals)
+        # the accountant adds the reference a transfer forgot: match it now
+        if "payment_ref" in vals and not self.env.context.get("clinic_matching"):
+            self._clinic_reconcile_deposits()
+        return res
+
     def _clinic_find_deposits(self):
         """Pending deposits of the line's company quoted in its label."""
         self.ensure_one()
@@ -49,7 +56,9 @@ class AccountBankStatementLine(models.Model):
         """Match incoming bank lines quoting a deposit with its invoice: the
         suspense counterpart becomes the patient's receivable, reconciled with
         the deposit invoice (what the accountant would do by hand)."""
-        for st_line in self.filtered(lambda line: not line.is_reconciled):
+        for st_line in self.with_context(clinic_matching=True).filtered(
+            lambda line: not line.is_reconciled
+        ):
             deposit = st_line._clinic_find_deposits()[:1]
             if not deposit:
                 continue

@@ -153,8 +153,8 @@ class ClinicAppointment(models.Model):
         store=True,
     )
     final_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
-    invoice_count = fields.Integer(compute="_compute_invoice_count")
-    payment_count = fields.Integer(compute="_compute_invoice_count")
+    invoice_count = fields.Integer(compute="_compute_invoice_count", compute_sudo=True)
+    payment_count = fields.Integer(compute="_compute_invoice_count", compute_sudo=True)
     is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
     color = fields.Integer(compute="_compute_color", store=True)
     note = fields.Text(groups="clinic_prepay.group_clinic_user")
@@ -704,6 +704,14 @@ class ClinicAppointment(models.Model):
         if not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
             raise AccessError(
                 self.env._("Only a clinic manager can confirm an appointment that is not paid.")
+            )
+        not_open = self.filtered(lambda a: a.state not in ("draft", "awaiting_payment"))
+        if not_open:
+            raise UserError(
+                self.env._(
+                    "%(refs)s: only a booking waiting for its payment can be confirmed.",
+                    refs=", ".join(not_open.mapped("name")),
+                )
             )
         for appointment in self:
             appointment._set_state("confirmed")

@@ -92,10 +92,13 @@ class ClinicDeposit(models.Model):
         help="Paid money the policy gives back to the patient, not refunded yet.",
     )
     payment_ids = fields.Many2many(
-        "account.payment", compute="_compute_payment_ids", string="Payments"
+        "account.payment", compute="_compute_payment_ids", string="Payments", compute_sudo=True
     )
     transaction_ids = fields.Many2many(
-        "payment.transaction", compute="_compute_payment_ids", string="Transactions"
+        "payment.transaction",
+        compute="_compute_payment_ids",
+        string="Transactions",
+        compute_sudo=True,
     )
 
     @api.depends(
@@ -141,7 +144,9 @@ class ClinicDeposit(models.Model):
     def _get_request_invoice(self):
         """The draft asking for what is still due (outside the ledger)."""
         self.ensure_one()
-        return self.invoice_ids.filtered(lambda inv: inv.state == "draft")[:1]
+        return self.invoice_ids.filtered(
+            lambda inv: inv.state == "draft" and inv.move_type == "out_invoice"
+        )[:1]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -309,7 +314,9 @@ class ClinicDeposit(models.Model):
         request = self._get_request_invoice()
         if not request:
             # a cancelled request comes back for money that arrives late
-            request = self.invoice_ids.filtered(lambda inv: inv.state == "cancel")[:1]
+            request = self.invoice_ids.filtered(
+                lambda inv: inv.state == "cancel" and inv.move_type == "out_invoice"
+            )[:1]
             request.button_draft()
         if request and currency.compare_amounts(request.amount_total, amount) <= 0:
             request.action_post()
@@ -319,16 +326,20 @@ class ClinicDeposit(models.Model):
             request.invoice_line_ids.price_unit = price
             invoice = request
             if self.state == "pending":
-                rest = self._get_untaxed_price(self.amount_residual - amount)
-                self.env["account.move"].with_company(self.company_id).create(
-                    self._prepare_invoice_vals(rest)
+                rest_amount = self.amount_residual - amount
+                rest = (
+                    self.env["account.move"]
+                    .with_company(self.company_id)
+                    .create(self._prepare_invoice_vals(self._get_untaxed_price(rest_amount)))
                 )
+                self._fit_total(rest, rest_amount)
         else:
             invoice = (
                 self.env["account.move"]
                 .with_company(self.company_id)
                 .create(self._prepare_invoice_vals(price))
             )
+        self._fit_total(invoice, amount)
         invoice.action_post()
         return invoice
 
@@ -378,10 +389,32 @@ class ClinicDeposit(models.Model):
         if partner:
             default["partner_id"] = partner.id
         credit_note = invoice._reverse_moves([default])
+        credit_note.clinic_deposit_id = self
         for line in credit_note.invoice_line_ids:
             line.price_unit = invoice.currency_id.round(line.price_unit * ratio)
+        self._fit_total(credit_note, amount)
         credit_note.action_post()
         return credit_note
+
+    @api.model
+    def _fit_total(self, move, amount):
+        """Taxes computed on a scaled price can miss ``amount`` by a cent or
+        two: nudge the draft's price until its total is exactly the money."""
+        currency = move.currency_id
+        line = move.invoice_line_ids[:1]
+        for _attempt in range(6):
+            gap = currency.round(amount - move.amount_total)
+            if currency.is_zero(gap):
+                return True
+            taxed = (
+                1
+                + sum(line.tax_ids.filtered(lambda t: not t.price_include).mapped("amount")) / 100
+            )
+            step = currency.round(gap / taxed) or (
+                currency.rounding if gap > 0 else -currency.rounding
+            )
+            line.price_unit = currency.round(line.price_unit + step)
+        return currency.is_zero(amount - move.amount_total)
 
     @api.model
     def _reconcile_receivables(self, moves):

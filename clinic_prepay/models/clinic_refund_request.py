@@ -242,6 +242,9 @@ class ClinicRefundRequest(models.Model):
 
     def action_submit(self):
         self._check_state("draft")
+        if not self.env.su and not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
+            if self.filtered(lambda r: r.requested_by_id != self.env.user):
+                raise AccessError(self.env._("Only its requester submits a refund request."))
         self._check_amount()
         self.sudo().write({"state": "submitted", "submit_date": fields.Datetime.now()})
         # once submitted the requester may no longer edit it: log as the system,
@@ -370,6 +373,15 @@ class ClinicRefundRequest(models.Model):
         self.write({"credit_note_id": credit_note.id})
         source_tx = self._get_source_transaction() if self.method == "provider" else False
         if source_tx:
+            refunded = -sum(
+                source_tx.child_transaction_ids.filtered(
+                    lambda tx: tx.operation == "refund" and tx.state in ("pending", "done")
+                ).mapped("amount")
+            )
+            if self.currency_id.compare_amounts(self.amount, source_tx.amount - refunded) > 0:
+                # more than that card paid (part came another way): by transfer
+                source_tx = False
+        if source_tx:
             refund_tx = source_tx._send_refund_request(amount_to_refund=self.amount)
             self.write({"state": "in_progress", "refund_transaction_id": refund_tx.id})
             if refund_tx.state == "done":
@@ -407,6 +419,30 @@ class ClinicRefundRequest(models.Model):
                 method=dict(self._fields["method"]._description_selection(self.env))[self.method],
             )
         )
+
+    def _on_refund_transaction_failed(self):
+        """The provider refused the refund: the credit note is cancelled (no
+        money left) and the request goes back to approved, to be executed
+        again (by transfer, for instance) or rejected."""
+        for request in self.filtered(lambda r: r.state == "in_progress"):
+            credit_note = request.credit_note_id
+            credit_note.button_draft()
+            credit_note.button_cancel()
+            request.write({"state": "approved", "credit_note_id": False})
+            request.message_post(
+                body=self.env._(
+                    "The provider did not refund %(amount)s (%(tx)s): the credit note %(move)s"
+                    " is cancelled; refund it another way or reject the request.",
+                    amount=request.amount,
+                    tx=request.refund_transaction_id.reference,
+                    move=credit_note.display_name,
+                )
+            )
+            request.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Refund failed at the provider"),
+                user_id=(request.approved_by_id or self.env.user).id,
+            )
 
     def _on_refund_transaction_done(self, refund_tx):
         """The provider confirmed the refund and Odoo posted its payment."""

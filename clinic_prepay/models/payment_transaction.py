@@ -8,6 +8,61 @@ from .account_move import _refuse
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
+    def write(self, vals):
+        # a deposit transaction's money facts come from the provider, not a user
+        if (
+            not self.env.su
+            and {
+                "state",
+                "amount",
+                "currency_id",
+                "invoice_ids",
+                "partner_id",
+                "provider_reference",
+                "is_post_processed",
+                "operation",
+                "source_transaction_id",
+                "payment_id",
+            }
+            & set(vals)
+            and (
+                self._clinic_deposits()
+                or self.source_transaction_id._clinic_deposits()
+                or self.env["clinic.refund.request"]
+                .sudo()
+                .search_count([("refund_transaction_id", "in", self.ids)])
+            )
+        ):
+            _refuse(self.env)
+        return super().write(vals)
+
+    def _set_canceled(self, state_message=None, extra_allowed_states=()):
+        txs = super()._set_canceled(
+            state_message=state_message, extra_allowed_states=extra_allowed_states
+        )
+        self._clinic_refund_failed()
+        return txs
+
+    def _set_error(self, state_message, extra_allowed_states=()):
+        txs = super()._set_error(state_message, extra_allowed_states=extra_allowed_states)
+        self._clinic_refund_failed()
+        return txs
+
+    def _clinic_refund_failed(self):
+        failed = self.filtered(
+            lambda tx: tx.operation == "refund" and tx.state in ("cancel", "error")
+        )
+        if failed:
+            requests = (
+                self.env["clinic.refund.request"]
+                .sudo()
+                .search(
+                    [("refund_transaction_id", "in", failed.ids), ("state", "=", "in_progress")]
+                )
+            )
+            for request in requests:
+                request._on_refund_transaction_failed()
+
     def action_refund(self, amount_to_refund=None):
         # Odoo's refund wizard: deposit money goes back through refund requests
         if not self.env.su and self._clinic_deposits():

@@ -70,6 +70,42 @@ class MoneyPaths:
             self.currency.round(sum(self._deposit_lines(appointment).mapped("balance"))), 0.0
         )
 
+    def test_partial_payments_refunded_exactly(self):
+        """Two transfers, a cancellation, the refund: every document is
+        exactly the money, taxes included, and the liability returns to 0."""
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        total = self.deposit_total
+        self._pay_by_bank(appointment, 10.0)
+        self._pay_by_bank(appointment, self.currency.round(total - 10.0))
+        self.assertEqual(appointment.state, "confirmed")
+        deposit = appointment.deposit_ids
+        invoices = deposit.invoice_ids.filtered(lambda inv: inv.state == "posted")
+        self.assertEqual(sorted(invoices.mapped("amount_total")), sorted([10.0, total - 10.0]))
+        self.assertEqual(sum(invoices.mapped("amount_residual")), 0.0)
+        appointment.action_cancel_by_clinic()
+        request = deposit.refund_request_ids
+        request.with_user(self.manager).action_approve()
+        request.with_user(self.manager).action_execute()
+        self.assertEqual(request.credit_note_id.amount_total, total)
+        self.assertEqual(request.payment_id.amount, total)
+        self.assertEqual(deposit.amount_refunded, total)
+        lines = (deposit.invoice_ids | request.credit_note_id).line_ids
+        self.assertEqual(
+            self.currency.round(
+                sum(
+                    lines.filtered(lambda line: line.account_id == self.deposit_account).mapped(
+                        "balance"
+                    )
+                )
+            ),
+            0.0,
+        )
+        receivable = lines.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertTrue(all(receivable.mapped("reconciled")))
+
     def test_no_show_forfeit(self):
         appointment = self._book_paid()
         with freeze_time(appointment.start + timedelta(hours=1)):

@@ -32,6 +32,12 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         cls.portal_user = new_test_user(
             cls.env, login="clinic_portal_mi", name="Paul Portal", groups="base.group_portal"
         )
+        cls.accountant = new_test_user(
+            cls.env,
+            login="clinic_accountant_mi",
+            name="Alice Accountant",
+            groups="account.group_account_manager",
+        )
 
     def _booked(self, days=3, **kw):
         appointment = self._appointment(NOW + timedelta(days=days), **kw)
@@ -160,9 +166,14 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         payment = deposit.payment_ids
         invoice = deposit.invoice_id
         self._refused(tx.with_user(self.front_desk).action_refund, amount_to_refund=50.0)
+        # the desk has no access to Odoo's refund wizard; an accountant is refused too
+        self._refused(
+            self.env["payment.refund.wizard"].with_user(self.front_desk).create,
+            {"payment_id": payment.id, "amount_to_refund": 50.0},
+        )
         wizard = (
             self.env["payment.refund.wizard"]
-            .with_user(self.front_desk)
+            .with_user(self.accountant)
             .create({"payment_id": payment.id, "amount_to_refund": 50.0})
         )
         self._refused(wizard.action_refund)
@@ -584,3 +595,158 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         )
         self.assertTrue(all(receivables.mapped("reconciled")))
         self.assertEqual(self._deposit_balance(appointment), 0.0)
+
+    # --- accounting rights: the desk has none, accountants cannot bypass ----
+
+    def test_the_front_desk_has_no_accounting_rights(self):
+        appointment = self._paid(online=True)
+        deposit = appointment.deposit_ids
+        invoice = deposit.invoice_id
+        desk = self.front_desk
+        self._refused(deposit.transaction_ids.with_user(desk).write, {"state": "done"})
+        self._refused(invoice.with_user(desk).read, ["amount_total"])
+        self._refused(deposit.payment_ids.with_user(desk).read, ["amount"])
+        self._refused(
+            self.env["account.move"].with_user(desk).create,
+            {"move_type": "out_refund", "partner_id": self.front_desk.partner_id.id},
+        )
+        # what the desk needs reads through the clinic's own records
+        self.assertEqual(appointment.with_user(desk).payment_count, 1)
+        self.assertEqual(deposit.with_user(desk).amount_paid, 50.0)
+
+    def test_accountants_cannot_move_deposit_money_by_hand(self):
+        booked = self._booked(days=2)
+        tx = self._start_online_payment(booked)
+        paid = self._paid(days=4)
+        invoice = paid.deposit_ids.invoice_id
+        payment = paid.deposit_ids.payment_ids
+        request_invoice = booked.deposit_ids.invoice_id
+        acc = self.accountant
+        self._refused(tx.with_user(acc).write, {"state": "done"})
+        self._refused(tx.with_user(acc).write, {"amount": 1.0})
+        self._refused(invoice.with_user(acc).write, {"clinic_deposit_id": False})
+        self._refused(invoice.with_user(acc).write, {"state": "cancel"})
+        self._refused(
+            invoice.invoice_line_ids.with_user(acc).write,
+            {"account_id": self.fee_account.id},
+        )
+        self._refused(request_invoice.with_user(acc).write, {"state": "posted"})
+        self._refused(payment.with_user(acc).write, {"state": "canceled"})
+        self._refused(payment.move_id.with_user(acc).write, {"state": "draft"})
+        self._refused(payment.move_id.with_user(acc).button_draft)
+        other = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.patient.id,
+                "invoice_line_ids": [Command.create({"name": "x", "price_unit": 5.0})],
+            }
+        )
+        other.action_post()
+        self._refused(other.with_user(acc).write, {"clinic_deposit_id": paid.deposit_ids.id})
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        credit = other.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self._refused(
+            self.env["account.partial.reconcile"].with_user(acc).create,
+            {
+                "debit_move_id": receivable.id,
+                "credit_move_id": credit.id,
+                "amount": 1000.0,
+                "debit_amount_currency": 1000.0,
+                "credit_amount_currency": 1000.0,
+            },
+        )
+        partial = receivable.matched_credit_ids
+        self.assertTrue(partial, receivable.read(["matched_credit_ids", "matched_debit_ids"]))
+        self._refused(partial.with_user(acc).write, {"amount": 1000.0})
+        for move in (request_invoice, invoice):
+            self._refused(self._register_as, acc, move)
+        self.assertEqual((paid.deposit_ids.amount_paid, invoice.state), (50.0, "posted"))
+        self.assertNotIn(payment.state, ("draft", "canceled"))
+
+    def _register_as(self, user, move):
+        self.env["account.payment.register"].with_user(user).with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({"journal_id": self.bank_journal.id}).action_create_payments()
+
+    def test_a_refund_in_progress_is_not_paid_twice(self):
+        appointment = self._paid(online=True)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        request = appointment.deposit_ids.refund_request_ids
+        request.with_user(self.manager).action_approve()
+        Tx = self.registry["payment.transaction"]
+
+        def send_refund_request(tx, amount_to_refund=None):
+            return tx._create_child_transaction(amount_to_refund, is_refund=True)
+
+        with patch.object(Tx, "_send_refund_request", send_refund_request):
+            request.with_user(self.manager).action_execute()
+        credit_note = request.credit_note_id
+        self.assertEqual(credit_note.clinic_deposit_id, appointment.deposit_ids)
+        wizard = (
+            self.env["account.payment.register"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=credit_note.ids)
+            .create({"journal_id": self.bank_journal.id})
+        )
+        self._refused(wizard.action_create_payments)
+        self.assertFalse(credit_note.line_ids.filtered("reconciled"))
+
+    def test_a_refused_provider_refund_comes_back(self):
+        appointment = self._paid(online=True)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        request = appointment.deposit_ids.refund_request_ids
+        request.with_user(self.manager).action_approve()
+        Tx = self.registry["payment.transaction"]
+
+        def send_refund_request(tx, amount_to_refund=None):
+            return tx._create_child_transaction(amount_to_refund, is_refund=True)
+
+        with patch.object(Tx, "_send_refund_request", send_refund_request):
+            request.with_user(self.manager).action_execute()
+        credit_note = request.credit_note_id
+        request.refund_transaction_id._set_error("Card expired")
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(credit_note.state, "cancel")
+        self.assertFalse(request.credit_note_id)
+        deposit = appointment.deposit_ids
+        self.assertEqual(self._deposit_balance(appointment), -50.0, "the money is still held")
+        self.assertEqual(deposit.amount_refundable, 50.0)
+        # executed again, by transfer this time
+        request.with_user(self.manager).write({"method": "manual"})
+        request.with_user(self.manager2).action_approve()
+        request.with_user(self.manager2).action_execute()
+        self.assertEqual(request.state, "done")
+        self.assertEqual(self._deposit_balance(appointment), 0.0)
+
+    def test_a_bank_line_gets_its_reference_later(self):
+        appointment = self._booked()
+        st_line = self._pay_by_bank(appointment, 50.0, ref="no reference at all")
+        self.assertFalse(st_line.is_reconciled)
+        self.assertEqual(appointment.state, "awaiting_payment")
+        st_line.payment_ref = f"Transfer {appointment.deposit_ids.name}"
+        self.assertTrue(st_line.is_reconciled)
+        self.assertEqual(appointment.state, "confirmed")
+
+    def test_only_the_requester_submits_a_draft(self):
+        appointment = self._paid()
+        appointment.with_user(self.front_desk).action_cancel_by_patient()
+        policy_request = appointment.deposit_ids.refund_request_ids
+        policy_request.with_user(self.manager).write({"reject_reason": "redo"})
+        policy_request.with_user(self.manager).action_reject()
+        draft = (
+            self.env["clinic.refund.request"]
+            .with_user(self.front_desk)
+            .create({"deposit_id": appointment.deposit_ids.id, "reason": "call"})
+        )
+        self._refused(draft.with_user(self.practitioner).action_submit)
+        self.assertEqual(draft.state, "draft")
+
+    def test_a_cancelled_booking_is_not_confirmed_by_hand(self):
+        appointment = self._paid()
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        self._refused(appointment.with_user(self.manager).action_confirm)
+        self.assertEqual(appointment.state, "cancelled")

@@ -133,9 +133,10 @@ class TestSlots(ClinicPaymentCommon):
         self.assertEqual(hold.hold_expires, NOW + timedelta(minutes=15))
         self.assertEqual(hold.payment_deadline, hold.hold_expires)
         self.assertNotIn("11 09:00", self._starts())
+        with freeze_time(NOW + timedelta(minutes=10)):
+            tx = self._start_online_payment(hold)  # the form is open, not paid
         with freeze_time(NOW + timedelta(minutes=20)):
             self.assertIn("11 09:00", self._starts(), "expired: free again")
-            tx = self._start_online_payment(hold)
             tx._set_pending()
             self.assertNotIn("11 09:00", self._starts(), "a payment is under way")
             self.assertEqual(self.env["clinic.appointment"]._cron_cancel_unpaid(), 0)

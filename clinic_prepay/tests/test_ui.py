@@ -107,7 +107,7 @@ class TestClinicUi(HttpCase):
         journal = self.env["account.journal"].search(
             [("company_id", "=", self.env.company.id), ("type", "=", "bank")], limit=1
         )
-        appointment.deposit_ids._register_desk_payment(journal)
+        appointment.deposit_ids.sudo()._register_desk_payment(journal)
         appointment.with_user(desk).action_cancel_by_clinic()
         self.start_tour("/odoo", "clinic_prepay_refund_tour", login="tour_manager")
         request = appointment.deposit_ids.refund_request_ids
