@@ -13,12 +13,12 @@ LOG="$ROOT/.odoo-data/test-install.log"
 mkdir -p "$ROOT/.odoo-data"
 write_odoo_conf "$CONF" "$DB" "without_demo = all" "http_interface = 127.0.0.1"
 
-echo "[test] creating database $DB with clinic_prepay (no demo data)"
+echo "[test] creating database $DB with clinic_prepay and clinic_prepay_website (no demo data)"
 dropdb --if-exists "$DB"
 rm -rf "$ROOT/.odoo-data/filestore/$DB"
 "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,payment_demo \
     --stop-after-init --log-level=warn --logfile="$LOG"
-echo "[test] upgrading clinic_prepay (-u) on it"
+echo "[test] upgrading the add-ons (-u) on it"
 "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay,clinic_prepay_website \
     --stop-after-init --log-level=warn --logfile="$LOG.upgrade"
 # The install and the upgrade must be clean: no warning, no error in the log.
