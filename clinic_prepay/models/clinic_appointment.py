@@ -547,8 +547,17 @@ class ClinicAppointment(models.Model):
 
     def _format_start(self):
         self.ensure_one()
-        tz = self.patient_id.tz or self.practitioner_id.tz or self.env.user.tz
-        return format_datetime(self.env, self.start, tz=tz, dt_format="short")
+        return self._format_datetime(self.start)
+
+    def _format_datetime(self, value, with_tz=False):
+        """A time as the patient reads it: their timezone (else the
+        practitioner's), no seconds, the zone named when asked."""
+        self.ensure_one()
+        if not value:
+            return ""
+        tz = self.patient_id.tz or self.practitioner_id.tz or self.env.user.tz or "UTC"
+        text = format_datetime(self.env, value, tz=tz, dt_format="short")
+        return f"{text} ({tz})" if with_tz else text
 
     # ------------------------------------------------------------------------
     # State machine

@@ -348,17 +348,27 @@ class ClinicTreatment(models.Model):
                 deposit=fmt(deposit),
             )
         )
-        lines.append(
-            env._(
-                "Cancel before %(when)s: the whole deposit is refunded.",
-                when=when.strftime("%a %d %b %Y %H:%M"),
+        if free_until > fields.Datetime.now():
+            lines.append(
+                env._(
+                    "Cancel before %(when)s: the whole deposit is refunded.",
+                    when=when.strftime("%a %d %b %Y %H:%M"),
+                )
             )
-        )
-        lines.append(
-            env._(
-                "Cancel later: %(kept)s of the deposit is kept, the rest refunded.",
-                kept=fmt(amount),
+            lines.append(
+                env._(
+                    "Cancel later: %(kept)s of the deposit is kept, the rest refunded.",
+                    kept=fmt(amount),
+                )
             )
-        )
+        else:
+            lines.append(
+                env._(
+                    "This visit is less than %(hours)s hours away: if you cancel, %(kept)s"
+                    " of the deposit is kept, the rest refunded.",
+                    hours=f"{self.free_cancel_hours:g}",
+                    kept=fmt(amount),
+                )
+            )
         lines.append(env._("No-show: %(kept)s of the deposit is kept.", kept=fmt(no_show)))
         return lines

@@ -169,3 +169,17 @@ class TestSlots(ClinicPaymentCommon):
                     MONDAY + timedelta(days=7 + day, hours=hour), patient=self.patient2
                 ).action_book()
         self.assertEqual(count(), small)
+
+    def test_policy_in_plain_words(self):
+        treatment = self.treatment_botox.with_context(tz="Europe/Brussels")
+        far = treatment._get_policy_lines(MONDAY.replace(hour=9))
+        self.assertIn("Deposit to pay now: 50.00 USD", far[0])
+        self.assertIn("Cancel before Sun 10 Mar 2030 10:00", far[1], "24 h before, local time")
+        self.assertIn("25.00 USD of the deposit is kept", far[2])
+        self.assertIn("No-show: 50.00 USD", far[3])
+        near = treatment._get_policy_lines(NOW + timedelta(hours=5))
+        self.assertIn("less than 24 hours away", near[1])
+        self.assertEqual(
+            self.treatment_consult._get_policy_lines(MONDAY),
+            ["No deposit: nothing is paid before the visit."],
+        )

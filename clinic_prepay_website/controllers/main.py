@@ -110,6 +110,8 @@ class ClinicBooking(http.Controller):
         days = OrderedDict((monday + timedelta(days=i), []) for i in range(7))
         for slot in slots:
             days[slot["local"].date()].append(slot)
+        today = datetime.now(tz).date()
+        days = OrderedDict((day, day_slots) for day, day_slots in days.items() if day >= today)
         visitor_tz = request.httprequest.cookies.get("tz")
         this_week = self._get_week(tz)
         return request.render(
