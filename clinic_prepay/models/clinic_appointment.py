@@ -409,6 +409,10 @@ class ClinicAppointment(models.Model):
                     lambda d: (
                         "posted" in d.invoice_ids.mapped("state")
                         or d.state not in ("pending", "cancelled")
+                        # a payment may still land on it
+                        or d.transaction_ids.filtered(
+                            lambda tx: tx.state not in ("cancel", "error")
+                        )
                     )
                 )
             )

@@ -504,6 +504,13 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         draft.with_user(self.manager).unlink()
         self.assertFalse(draft.exists())
 
+    def test_a_cancelled_booking_with_a_payment_in_flight_is_kept(self):
+        appointment = self._booked()
+        self._start_online_payment(appointment)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        self._refused(appointment.with_user(self.manager).unlink)
+        self.assertTrue(appointment.exists())
+
     def test_drafts_hold_no_time(self):
         self._appointment(NOW + timedelta(days=3))  # abandoned draft
         other = self._booked(patient=self.patient2)
