@@ -51,6 +51,39 @@ class ClinicPortal(CustomerPortal):
         return request.render("clinic_prepay.portal_my_clinic_appointments", values)
 
     @http.route(
+        ["/my/appointments/<int:appointment_id>/cancel"],
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET", "POST"],
+    )
+    def portal_my_clinic_appointment_cancel(self, appointment_id, access_token=None, **kw):
+        """The patient cancels: first what the policy gives back and keeps,
+        then, on confirmation (a POST with its CSRF token), the cancellation."""
+        try:
+            appointment = self._document_check_access(
+                "clinic.appointment", appointment_id, access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        preview = appointment._get_cancel_preview()
+        if not preview["can_cancel"]:
+            return request.redirect(appointment.get_portal_url())
+        if request.httprequest.method == "POST":
+            appointment.action_cancel_by_patient()
+            return request.redirect(appointment.get_portal_url())
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "appointment": appointment,
+                "preview": preview,
+                "page_name": "clinic_appointment",
+                "access_token": access_token,
+            }
+        )
+        return request.render("clinic_prepay.portal_my_clinic_appointment_cancel", values)
+
+    @http.route(
         ["/my/appointments/<int:appointment_id>"], type="http", auth="public", website=True
     )
     def portal_my_clinic_appointment(self, appointment_id, access_token=None, **kw):

@@ -761,6 +761,23 @@ class ClinicAppointment(models.Model):
             )
         return True
 
+    def _get_cancel_preview(self):
+        """What the policy gives back and keeps if the patient cancels now."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        window = timedelta(hours=self.treatment_id.free_cancel_hours)
+        late = self.state == "confirmed" and now > self.start - window
+        paid = sum(d._get_unaccounted() for d in self.deposit_ids)
+        percent = self.treatment_id.late_cancel_forfeit_percent if late else 0.0
+        kept = self.currency_id.round(paid * percent / 100.0)
+        return {
+            "can_cancel": self.state in ("awaiting_payment", "confirmed") and self.start > now,
+            "late": late,
+            "paid": paid,
+            "kept": kept,
+            "refund": self.currency_id.round(paid - kept),
+        }
+
     def action_cancel_by_patient(self):
         """The patient cancels: free inside the window, else late cancellation."""
         now = fields.Datetime.now()

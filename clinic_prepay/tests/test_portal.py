@@ -117,6 +117,36 @@ class TestClinicPortal(HttpCase):
         )
         self.assertEqual(home["clinic_appointment_count"], 0)
 
+    def test_patient_cancels_inside_the_window(self):
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.env.company.id), ("type", "=", "bank")], limit=1
+        )
+        self.mine.deposit_ids.sudo()._register_desk_payment(journal)
+        self.assertEqual(self.mine.state, "confirmed")
+        self.start_tour(
+            self.mine.get_portal_url(),
+            "clinic_prepay_patient_cancels_tour",
+            login="portal_patricia",
+        )
+        self.assertEqual((self.mine.state, self.mine.cancel_reason), ("cancelled", "patient"))
+        request = self.mine.deposit_ids.refund_request_ids
+        self.assertEqual((request.state, request.amount), ("submitted", 30.0))
+
+    def test_cancel_needs_the_patient_and_a_post(self):
+        # another patient: refused, nothing changes
+        self.authenticate("portal_peter", "portal_peter")
+        response = self.url_open(
+            f"/my/appointments/{self.mine.id}/cancel", data={}, allow_redirects=False
+        )
+        self.assertIn(response.status_code, (302, 303, 400))
+        self.assertEqual(self.mine.state, "awaiting_payment")
+        # the preview (GET) cancels nothing
+        self.authenticate("portal_patricia", "portal_patricia")
+        page = self._get(f"/my/appointments/{self.mine.id}/cancel")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Nothing was paid", page.text)
+        self.assertEqual(self.mine.state, "awaiting_payment")
+
     def test_other_patient_is_refused(self):
         self.authenticate("portal_peter", "portal_peter")
         self._assert_refused(self._get(f"/my/appointments/{self.mine.id}"))
