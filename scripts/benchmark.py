@@ -7,6 +7,7 @@ between the large and the small scale.
 """
 
 import argparse
+import statistics
 import time
 from datetime import datetime, timedelta
 
@@ -77,11 +78,59 @@ def measure(env, practitioner, patients, treatment, day):
     return book, cron
 
 
+def fill_events(env, practitioner, count, existing):
+    """``count`` more busy 50-minute calendar events of ``practitioner``,
+    one every three hours going back from two weeks ahead (so the measured
+    week has its share, and history grows), by SQL."""
+    env.cr.execute(
+        """
+        WITH events AS (
+            INSERT INTO calendar_event (name, start, stop, show_as, active, user_id, privacy)
+            SELECT 'Bench meeting', ts, ts + interval '50 minutes', 'busy', true, %(user)s,
+                   'public'
+              FROM (
+                SELECT date_trunc('day', now() at time zone 'utc') + interval '14 days'
+                       - (3 * n || ' hours')::interval AS ts
+                  FROM generate_series(%(first)s, %(last)s) AS n
+              ) AS t
+            RETURNING id
+        )
+        INSERT INTO calendar_attendee (event_id, partner_id, state)
+        SELECT id, %(partner)s, 'accepted' FROM events
+        """,
+        {
+            "user": practitioner.id,
+            "partner": practitioner.partner_id.id,
+            "first": existing + 1,
+            "last": existing + count,
+        },
+    )
+    env.cr.execute("ANALYZE calendar_event")
+    env.cr.execute("ANALYZE calendar_attendee")
+
+
+def measure_slots(env, treatment, practitioner, runs=5):
+    """Queries and ms of one practitioner-week of the booking page's slots,
+    cold cache, as the public visitor's request computes it."""
+    monday = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    monday += timedelta(days=7 - monday.weekday())
+    timings, queries = [], 0
+    for _run in range(runs):
+        env.invalidate_all()
+        before, began = env.cr.sql_log_count, time.perf_counter()
+        slots = treatment._get_free_slots(monday, monday + timedelta(days=7), practitioner)
+        timings.append((time.perf_counter() - began) * 1000)
+        queries = env.cr.sql_log_count - before
+    assert slots, "the bench practitioner has free time next week"
+    return queries, min(timings), statistics.median(timings)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--scales", default="100,10000")
+    parser.add_argument("--event-scales", default="10000,1500000")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = odoo.modules.registry.Registry(args.database)
@@ -123,6 +172,23 @@ def main():
             cr.commit()
             results[scale] = measure(env, practitioners[20], patients, treatment, day=3 + index)
             cr.commit()
+        # the booking page: one practitioner-week with a growing calendar
+        doctor = practitioners[20]
+        env["resource.resource"].create(
+            {
+                "name": doctor.name,
+                "user_id": doctor.id,
+                "calendar_id": env.company.resource_calendar_id.id,
+            }
+        )
+        treatment.practitioner_ids = doctor
+        slot_results = {}
+        filled = 0
+        for scale in (int(s) for s in args.event_scales.split(",")):
+            fill_events(env, doctor, scale - filled, filled)
+            filled = scale
+            cr.commit()
+            slot_results[scale] = measure_slots(env, treatment, doctor)
     print(
         f"{'existing':>9} | {'queries/booking':>15} | {'ms/booking':>10} | "
         f"{'queries/cron item':>17} | {'ms/cron item':>12}"
@@ -136,6 +202,16 @@ def main():
         f"ratio {max(results)}/{min(results)}: queries/booking {large[0][0] / small[0][0]:.2f}, "
         f"ms/booking {large[0][1] / small[0][1]:.2f}, queries/cron item "
         f"{large[1][0] / small[1][0]:.2f}, ms/cron item {large[1][1] / small[1][1]:.2f}"
+    )
+
+    print()
+    print(f"{'events':>9} | {'queries/week':>12} | {'ms min':>8} | {'ms median':>9}")
+    for scale, (queries, fastest, median) in slot_results.items():
+        print(f"{scale:>9} | {queries:>12} | {fastest:>8.1f} | {median:>9.1f}")
+    small, large = (slot_results[s] for s in (min(slot_results), max(slot_results)))
+    print(
+        f"ratio {max(slot_results)}/{min(slot_results)}: queries {large[0] / small[0]:.2f},"
+        f" ms (median) {large[2] / small[2]:.2f}"
     )
 
 

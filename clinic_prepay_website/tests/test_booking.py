@@ -206,3 +206,28 @@ class TestOnlineBooking(HttpCase):
         response = self._confirm(slots[-1]["start"], email="one.more@example.com")
         self.assertIn("error=rate", response.headers["Location"])
         self.assertEqual(len(self._online_appointments()), 10)
+
+    def test_a_logged_in_patient_books_for_themselves(self):
+        patient = new_test_user(
+            self.env, login="web_patient", name="Wendy Web", groups="base.group_portal"
+        )
+        self.authenticate("web_patient", "web_patient")
+        slot = self._free_slots()[0]
+        response = self._confirm(slot["start"], email="someone.else@example.com", name="X")
+        self.assertEqual(response.status_code, 303)
+        appointment = self._online_appointments()
+        self.assertEqual(appointment.patient_id, patient.partner_id, "their own contact")
+        # a second booking releases the first hold of the same patient
+        self._confirm(self._free_slots()[2]["start"])
+        first, second = self._online_appointments()
+        self.assertEqual((first.state, second.state), ("cancelled", "awaiting_payment"))
+        self.assertEqual(second.patient_id, patient.partner_id)
+
+    def test_a_treatment_without_deposit_confirms_at_once(self):
+        self.treatment.deposit_type = "none"
+        response = self._confirm(self._free_slots()[0]["start"])
+        appointment = self._online_appointments()
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertFalse(appointment.hold_expires)
+        page = self.url_open(response.headers["Location"])
+        self.assertIn("Your appointment is confirmed", page.text)
