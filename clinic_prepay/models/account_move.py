@@ -183,8 +183,17 @@ class AccountMoveLine(models.Model):
 class AccountPartialReconcile(models.Model):
     _inherit = "account.partial.reconcile"
 
+    @api.model
+    def _clinic_guarded_lines(self, lines):
+        """The patient's side (receivable) of deposit documents: what says a
+        deposit is paid or refunded. Their bank side (a payment's outstanding
+        line against a statement line) stays the accountant's to match."""
+        return lines.filtered(
+            lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable")
+        ).move_id._clinic_guarded()
+
     def _clinic_guarded(self):
-        return (self.debit_move_id.move_id | self.credit_move_id.move_id)._clinic_guarded()
+        return self._clinic_guarded_lines(self.debit_move_id | self.credit_move_id)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -193,7 +202,7 @@ class AccountPartialReconcile(models.Model):
             vals.get(key) for vals in vals_list for key in ("debit_move_id", "credit_move_id")
         }
         lines = self.env["account.move.line"].browse(filter(None, line_ids))
-        if lines.move_id._clinic_guarded():
+        if self._clinic_guarded_lines(lines):
             _refuse(self.env)
         return super().create(vals_list)
 

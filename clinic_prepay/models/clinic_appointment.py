@@ -814,21 +814,24 @@ class ClinicAppointment(models.Model):
     # Online booking: holds and busy time
     # ------------------------------------------------------------------------
 
-    # an appointment whose deposit has an online payment under way
-    _PAYMENT_IN_PROGRESS = SQL(
-        """EXISTS (
-            SELECT 1
-              FROM clinic_deposit d
-              JOIN account_move m ON m.clinic_deposit_id = d.id
-              JOIN account_invoice_transaction_rel r ON r.invoice_id = m.id
-              JOIN payment_transaction t ON t.id = r.transaction_id
-              JOIN payment_provider p ON p.id = t.provider_id
-             WHERE d.appointment_id = clinic_appointment.id
-               AND t.state IN ('pending', 'authorized')
-               -- a wire transfer announced is no payment under way
-               AND p.code != 'custom'
-        )"""
-    )
+    @api.model
+    def _payment_in_progress_sql(self, alias="clinic_appointment"):
+        """SQL: the appointment ``alias`` has an online payment under way."""
+        return SQL(
+            """EXISTS (
+                SELECT 1
+                  FROM clinic_deposit d
+                  JOIN account_move m ON m.clinic_deposit_id = d.id
+                  JOIN account_invoice_transaction_rel r ON r.invoice_id = m.id
+                  JOIN payment_transaction t ON t.id = r.transaction_id
+                  JOIN payment_provider p ON p.id = t.provider_id
+                 WHERE d.appointment_id = %s
+                   AND t.state IN ('pending', 'authorized')
+                   -- a wire transfer announced is no payment under way
+                   AND p.code != 'custom'
+            )""",
+            SQL.identifier(alias, "id"),
+        )
 
     @api.model
     def _get_busy_intervals(self, practitioners, date_from, date_to, now=None):
@@ -843,17 +846,22 @@ class ClinicAppointment(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT practitioner_id, start, stop
-                  FROM clinic_appointment
-                 WHERE practitioner_id IN %(users)s
-                   AND state IN ('awaiting_payment', 'confirmed', 'done')
-                   AND tsrange(start, stop, '[)') && tsrange(%(from)s, %(to)s, '[)')
-                   AND NOT (state = 'awaiting_payment' AND hold_expires IS NOT NULL
-                            AND hold_expires < %(now)s AND NOT %(in_progress)s)
+                SELECT a.practitioner_id,
+                       a.start - interval '1 hour' * COALESCE(t.buffer_before, 0),
+                       a.stop + interval '1 hour' * COALESCE(t.buffer_after, 0)
+                  FROM clinic_appointment a
+                  JOIN clinic_treatment t ON t.id = a.treatment_id
+                 WHERE a.practitioner_id IN %(users)s
+                   AND a.state IN ('awaiting_payment', 'confirmed', 'done')
+                   -- widened by a day for the buffers of appointments around it
+                   AND tsrange(a.start, a.stop, '[)')
+                       && tsrange(%(from)s - interval '1 day', %(to)s + interval '1 day', '[)')
+                   AND NOT (a.state = 'awaiting_payment' AND a.hold_expires IS NOT NULL
+                            AND a.hold_expires < %(now)s AND NOT %(in_progress_a)s)
                 """,
                 users=users,
                 now=now,
-                in_progress=self._PAYMENT_IN_PROGRESS,
+                in_progress_a=self._payment_in_progress_sql("a"),
                 **{"from": date_from, "to": date_to},
             )
         )
@@ -914,7 +922,7 @@ class ClinicAppointment(models.Model):
                 now=now,
                 start=start,
                 stop=stop,
-                in_progress=self._PAYMENT_IN_PROGRESS,
+                in_progress=self._payment_in_progress_sql(),
             )
         )
         expired = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
@@ -924,26 +932,37 @@ class ClinicAppointment(models.Model):
         return expired
 
     @api.model
-    def _release_live_holds(self, partner=None, email=None):
-        """One live online hold per patient, or per guest email: a new
-        booking releases the previous one (nothing was paid on it)."""
-        domain = [
-            ("source", "=", "online"),
-            ("state", "=", "awaiting_payment"),
-            ("hold_expires", ">", fields.Datetime.now()),
-            ("amount_paid", "=", 0.0),
-        ]
-        if partner:
-            domain.append(("patient_id", "=", partner.id))
-        elif email:
-            # guests only: a guest never touches a registered patient's bookings
-            domain += [("patient_id.email", "=ilike", email), ("patient_id.user_ids", "=", False)]
-        else:
-            return self.browse()
-        holds = self.sudo().search(domain)
-        for hold in holds:
-            if not hold._has_payment_in_progress():
-                hold._cancel("patient", 0.0)
+    def _release_live_holds(self, partner):
+        """One live online hold per patient: a new booking releases their
+        previous one (nothing was paid on it)."""
+        holds = self.sudo().search(
+            [
+                ("source", "=", "online"),
+                ("state", "=", "awaiting_payment"),
+                ("patient_id", "=", partner.id),
+            ]
+        )
+        return holds._release_holds()
+
+    def _release_holds(self):
+        """Release these online holds that are still live, unpaid and with no
+        payment under way."""
+        holds = (
+            self.sudo()
+            .exists()
+            .filtered(
+                lambda a: (
+                    a.source == "online"
+                    and a.state == "awaiting_payment"
+                    and a.hold_expires
+                    and a.hold_expires > fields.Datetime.now()
+                    and a.currency_id.is_zero(a.amount_paid)
+                    and not a._has_payment_in_progress()
+                )
+            )
+        )
+        if holds:
+            holds._cancel("patient", 0.0)
         return holds
 
     def _has_payment_in_progress(self):
@@ -1004,7 +1023,7 @@ class ClinicAppointment(models.Model):
                     """,
                     now=fields.Datetime.now(),
                     limit=batch_size,
-                    in_progress=self._PAYMENT_IN_PROGRESS,
+                    in_progress=self._payment_in_progress_sql(),
                 )
             )
             ids = [row[0] for row in self.env.cr.fetchall()]

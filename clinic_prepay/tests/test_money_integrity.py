@@ -757,3 +757,47 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         appointment.with_user(self.front_desk).action_cancel_by_clinic()
         self._refused(appointment.with_user(self.manager).action_confirm)
         self.assertEqual(appointment.state, "cancelled")
+
+    def test_the_desk_cannot_date_a_payment_or_choose_any_journal(self):
+        appointment = self._booked()
+        action = appointment.with_user(self.front_desk).action_register_payment()
+        Wizard = self.env[action["res_model"]].with_user(self.front_desk)
+        sale_journal = self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "sale")], limit=1
+        )
+        wizard = Wizard.with_context(**action["context"]).create({"journal_id": sale_journal.id})
+        self._refused(wizard.action_confirm)
+        wizard = Wizard.with_context(**action["context"]).create(
+            {"journal_id": self.bank_journal.id, "payment_date": "2001-01-01"}
+        )
+        wizard.action_confirm()
+        self.assertEqual(appointment.deposit_ids.payment_ids.date, NOW.date())
+
+    def test_the_accountant_matches_a_deposit_payment_with_the_bank(self):
+        appointment = self._paid()
+        payment = appointment.deposit_ids.payment_ids
+        outstanding = payment.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type != "asset_receivable"
+        )
+        entry = self.env["account.move"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": self.bank_journal.default_account_id.id,
+                            "debit": 50.0,
+                        }
+                    ),
+                    Command.create({"account_id": outstanding.account_id.id, "credit": 50.0}),
+                ],
+            }
+        )
+        entry.action_post()
+        counterpart = entry.line_ids.filtered(
+            lambda line: line.account_id == outstanding.account_id
+        )
+        accountant = self.accountant
+        (outstanding | counterpart).with_user(accountant).reconcile()
+        self.assertTrue(outstanding.reconciled)
+        self.assertEqual(appointment.deposit_ids.amount_paid, 50.0)

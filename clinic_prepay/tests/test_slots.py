@@ -183,3 +183,14 @@ class TestSlots(ClinicPaymentCommon):
             self.treatment_consult._get_policy_lines(MONDAY),
             ["No deposit: nothing is paid before the visit."],
         )
+
+    def test_the_buffers_of_booked_appointments_are_kept(self):
+        self.treatment_botox.buffer_after = 0.5
+        self._appointment(MONDAY.replace(hour=8)).action_book()  # 08:00-08:45 + 30 min
+        self.treatment_consult.practitioner_ids = self.practitioner
+        slots = self.treatment_consult._get_free_slots(
+            MONDAY, MONDAY + timedelta(days=1), self.practitioner
+        )
+        starts = [slot["start"].strftime("%H:%M") for slot in slots]
+        self.assertNotIn("09:00", starts, "the botox buffer runs to 09:15")
+        self.assertIn("09:30", starts)

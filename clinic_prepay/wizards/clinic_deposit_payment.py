@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class ClinicDepositPayment(models.TransientModel):
@@ -68,7 +69,22 @@ class ClinicDepositPayment(models.TransientModel):
         # the payment, for a deposit the user may see
         deposit.check_access("read")
         deposit.appointment_id.check_access("write")
-        deposit.sudo()._register_desk_payment(
-            self.journal_id, self.payment_method_line_id, self.payment_date
-        )
+        journal = self.journal_id
+        method = self.payment_method_line_id
+        if (
+            journal.company_id != deposit.company_id
+            or journal.type not in ("bank", "cash")
+            or (method and (method.journal_id != journal or method.payment_provider_id))
+        ):
+            raise UserError(
+                self.env._(
+                    "Take the payment on a cash or bank journal of %(company)s.",
+                    company=deposit.company_id.name,
+                )
+            )
+        # the money is received now; only accountants date it otherwise
+        date = fields.Date.context_today(self)
+        if self.env.user.has_group("account.group_account_invoice"):
+            date = self.payment_date or date
+        deposit.sudo()._register_desk_payment(journal, method, date)
         return {"type": "ir.actions.act_window_close"}

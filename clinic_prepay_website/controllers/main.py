@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
+import ipaddress
 import re
 from collections import OrderedDict
 from datetime import datetime, time, timedelta
@@ -22,6 +24,8 @@ class ClinicBooking(http.Controller):
     # ------------------------------------------------------------------------
 
     def _get_treatment(self, treatment_id):
+        if not 0 < int(treatment_id) < 2**31:
+            raise NotFound()
         treatment = (
             request.env["clinic.treatment"]
             .sudo()
@@ -45,7 +49,8 @@ class ClinicBooking(http.Controller):
     def _get_practitioners(self, treatment, practitioner):
         """The chosen practitioner, or every practitioner of the treatment."""
         practitioners = treatment.practitioner_ids.filtered("active")
-        if practitioner and str(practitioner).isdigit():
+        practitioner = str(practitioner or "")
+        if practitioner.isascii() and practitioner.isdigit() and int(practitioner) < 2**31:
             practitioners = practitioners.filtered(lambda u: u.id == int(practitioner))
         return practitioners
 
@@ -54,8 +59,10 @@ class ClinicBooking(http.Controller):
         today = datetime.now(tz).date()
         try:
             day = fields.Date.to_date(week) if week else today
-        except ValueError:
+        except (ValueError, TypeError, OverflowError):
             day = today
+        # within what can be booked: from this week to a year ahead
+        day = min(max(day or today, today), today + timedelta(days=366))
         return day - timedelta(days=day.weekday())
 
     def _local_to_utc(self, tz, day):
@@ -153,18 +160,34 @@ class ClinicBooking(http.Controller):
         ]
 
     def _find_slot(self, treatment, start, practitioner):
-        """The free slot starting at ``start`` (naive UTC), or False."""
+        """The free slot offered at exactly ``start`` (naive UTC), or False:
+        the day's slots are computed, so only the offered times can be held."""
         practitioners = self._get_practitioners(treatment, practitioner)
+        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
         slots = treatment._get_free_slots(
-            start, start + timedelta(minutes=1), practitioners=practitioners
+            day - timedelta(days=1), day + timedelta(days=2), practitioners=practitioners
         )
-        return slots[0] if slots else False
+        return next((slot for slot in slots if slot["start"] == start), False)
 
     def _parse_start(self, start):
         try:
-            return fields.Datetime.to_datetime(start.replace("T", " "))
-        except (ValueError, AttributeError):
+            value = fields.Datetime.to_datetime(start.replace("T", " "))
+        except (ValueError, AttributeError, TypeError, OverflowError):
             return False
+        if not value or not datetime(2000, 1, 1) < value < datetime(9000, 1, 1):
+            return False
+        return value
+
+    def _get_visitor_key(self):
+        """The visitor's address; IPv6 counted per /64 network."""
+        ip = request.httprequest.remote_addr or ""
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return ip
+        if address.version == 6:
+            return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        return ip
 
     @http.route(
         "/book/<int:treatment_id>/details",
@@ -228,8 +251,12 @@ class ClinicBooking(http.Controller):
             return back("consent")
         if is_guest and (not name or not EMAIL_RE.match(email)):
             return back("details")
-        ip = request.httprequest.remote_addr or ""
+        ip = self._get_visitor_key()
         Appointment = request.env["clinic.appointment"].sudo()
+        # one visitor's holds are counted one request at a time, or parallel
+        # requests would all see the same count
+        key = int(hashlib.sha1(f"clinic_hold:{ip}".encode()).hexdigest()[:15], 16)
+        request.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [key])
         recent = Appointment.search_count(
             [
                 ("consent_ip", "=", ip),
@@ -253,7 +280,9 @@ class ClinicBooking(http.Controller):
                         .sudo()
                         .create({"name": name, "email": email, "phone": phone or False})
                     )
-                    Appointment._release_live_holds(email=email)
+                    # one live hold per guest browser: the session knows its holds
+                    # (by email, a guest could release another guest's hold)
+                    Appointment.browse(request.session.get("clinic_holds", []))._release_holds()
                 else:
                     patient = user.partner_id
                     Appointment._release_live_holds(partner=patient)
@@ -274,4 +303,6 @@ class ClinicBooking(http.Controller):
         except (ValidationError, UserError):
             # the database said no: someone took this time meanwhile
             return request.redirect(f"/book/{treatment.id}?taken=1")
+        if is_guest:
+            request.session["clinic_holds"] = [appointment.id]
         return request.redirect(appointment.get_portal_url())

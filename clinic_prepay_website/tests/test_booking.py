@@ -140,7 +140,7 @@ class TestOnlineBooking(HttpCase):
         self.assertIn("error=details", response.headers["Location"])
         self.assertFalse(self._online_appointments())
 
-    def test_one_live_hold_per_guest_email(self):
+    def test_one_live_hold_per_guest(self):
         first, second = self._free_slots()[0], self._free_slots()[3]
         self._confirm(first["start"])
         self._confirm(second["start"])
@@ -148,6 +148,45 @@ class TestOnlineBooking(HttpCase):
         self.assertEqual((old.state, old.cancel_reason), ("cancelled", "patient"))
         self.assertEqual(new.state, "awaiting_payment")
         self.assertNotEqual(old.patient_id, new.patient_id, "a new contact each time")
+
+    def test_a_guest_cannot_release_someone_elses_hold(self):
+        self._confirm(self._free_slots()[0]["start"], email="victim@example.com")
+        victim = self._online_appointments()
+        # another visitor (another session) types the victim's email
+        self.opener.cookies.clear()
+        self._confirm(self._free_slots()[2]["start"], email="VICTIM@example.com")
+        self.assertEqual(victim.state, "awaiting_payment")
+        self.assertEqual(len(self._online_appointments()), 2)
+
+    def test_only_offered_times_can_be_held(self):
+        slot = self._free_slots()[0]
+        odd = slot["start"] + timedelta(minutes=7, seconds=13)
+        token = fields.Datetime.to_string(odd).replace(" ", "T")
+        page = self.url_open(
+            f"/book/{self.treatment.id}/details?start={token}&practitioner={self.doctor.id}",
+            allow_redirects=False,
+        )
+        self.assertIn("taken=1", page.headers["Location"])
+        response = self._confirm(odd)
+        self.assertIn("taken=1", response.headers["Location"])
+        self.assertFalse(self._online_appointments())
+
+    def test_bad_parameters_never_fail_the_server(self):
+        urls = [
+            f"/book/{self.treatment.id}?practitioner=%C2%B2",
+            f"/book/{self.treatment.id}?week=9999-12-31",
+            f"/book/{self.treatment.id}?week=0001-01-01",
+            f"/book/{self.treatment.id}?week=nonsense",
+            f"/book/{self.treatment.id}/details?start=9999-12-31T23:59:00",
+            f"/book/{self.treatment.id}/details?start=garbage&practitioner=%C2%B2",
+            "/book/99999999999999999999",
+        ]
+        for url in urls:
+            with self.subTest(url=url):
+                self.assertLess(self.url_open(url, allow_redirects=False).status_code, 500)
+        for week in ("9999-12-30", 123, ["a"]):
+            with self.subTest(week=week):
+                self.make_jsonrpc_request(f"/book/{self.treatment.id}/slots", {"week": week})
 
     def test_a_guest_is_never_matched_to_an_existing_patient(self):
         patient = self.env["res.partner"].create({"name": "Real", "email": "gina@example.com"})
