@@ -9,9 +9,10 @@ class ClinicDeposit(models.Model):
     Until money arrives a deposit is a payment request: its invoice is a
     draft, outside the ledger. Every payment path (online transaction,
     payment registered at the desk, bank line quoting the reference) posts
-    the invoice, on the company's deposit (liability) account, and
-    reconciles the money with it in the same transaction; the deposit then
-    learns what it holds in :meth:`_sync_money`.
+    an invoice of exactly the money received (:meth:`_invoice_for_money`),
+    on the company's deposit (liability) account, and reconciles the money
+    with it in the same transaction; the deposit then learns what it holds
+    in :meth:`_sync_money`.
 
     The deposit owns its money facts. What was paid is read from the
     ledger; what is forfeited, refundable, refunded and applied changes in
@@ -60,8 +61,8 @@ class ClinicDeposit(models.Model):
         "account.move",
         "clinic_deposit_id",
         string="Deposit Invoices",
-        help="One invoice per money received (a partial payment posts its own), and the"
-        " draft asking for the rest.",
+        help="One invoice per money received (a partial payment posts its own), the"
+        " draft asking for the rest, and the credit notes of refunds.",
     )
     forfeit_move_id = fields.Many2one(
         "account.move", string="Forfeit Entry", readonly=True, copy=False
