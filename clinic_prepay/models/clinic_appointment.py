@@ -575,21 +575,6 @@ class ClinicAppointment(models.Model):
         "no_show": ("awaiting_payment", "confirmed"),
     }
 
-    def _set_state(self, new_state, **vals):
-        """Single entry point of state changes; refuses illegal transitions."""
-        illegal = self.filtered(lambda a: a.state not in self._TRANSITIONS[new_state])
-        if illegal:
-            label = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "%(refs)s cannot become %(new)s from %(old)s.",
-                    refs=", ".join(illegal.mapped("name")),
-                    new=label[new_state],
-                    old=", ".join(sorted({label[a.state] for a in illegal})),
-                )
-            )
-        return self.sudo().write({"state": new_state, **vals})
-
     def _lock_for_update(self):
         """Row-lock the appointments for the rest of the transaction."""
         if self.ids:

@@ -180,21 +180,6 @@ class ClinicDeposit(models.Model):
         "cancelled": ("pending",),
     }
 
-    def _set_state(self, new_state, **vals):
-        """Single entry point of state changes; refuses illegal transitions."""
-        illegal = self.filtered(lambda d: d.state not in self._TRANSITIONS[new_state])
-        if illegal:
-            label = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "%(refs)s cannot become %(new)s from %(old)s.",
-                    refs=", ".join(illegal.mapped("name")),
-                    new=label[new_state],
-                    old=", ".join(sorted({label[d.state] for d in illegal})),
-                )
-            )
-        return self.sudo().write({"state": new_state, **vals})
-
     def _set_amounts(self, **deltas):
         """Add ``deltas`` to the forfeited, refundable, refunded and applied
         amounts: the one place they change. Their sum never exceeds the money

@@ -2,7 +2,7 @@
 import math
 
 from odoo import api, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 class ClinicGuardMixin(models.AbstractModel):
@@ -26,6 +26,23 @@ class ClinicGuardMixin(models.AbstractModel):
 
     # Fields of the model that users may give on create or write.
     _clinic_user_fields = frozenset()
+    # {new state: states it may come from}, for :meth:`_set_state`
+    _TRANSITIONS = {}
+
+    def _set_state(self, new_state, **vals):
+        """Single entry point of state changes; refuses illegal transitions."""
+        illegal = self.filtered(lambda rec: rec.state not in self._TRANSITIONS[new_state])
+        if illegal:
+            label = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(refs)s cannot become %(new)s from %(old)s.",
+                    refs=", ".join(illegal.mapped("name")),
+                    new=label[new_state],
+                    old=", ".join(sorted({label[rec.state] for rec in illegal})),
+                )
+            )
+        return self.sudo().write({"state": new_state, **vals})
 
     @api.model
     def _clinic_guarded_fields(self, vals):

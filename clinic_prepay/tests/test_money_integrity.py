@@ -53,6 +53,17 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         self.assertEqual(appointment.state, "confirmed")
         return appointment
 
+    def _execute_with_a_slow_provider(self, request):
+        """Execute a provider refund that the provider accepts now and
+        confirms (or refuses) later."""
+
+        def send_refund_request(tx, amount_to_refund=None):
+            return tx._create_child_transaction(amount_to_refund, is_refund=True)
+
+        Tx = self.registry["payment.transaction"]
+        with patch.object(Tx, "_send_refund_request", send_refund_request):
+            request.with_user(self.manager).action_execute()
+
     def _refused(self, func, *args, **kwargs):
         with self.assertRaises(REFUSED), self.cr.savepoint():
             func(*args, **kwargs)
@@ -574,14 +585,7 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         appointment.with_user(self.front_desk).action_cancel_by_clinic()
         request = appointment.deposit_ids.refund_request_ids
         request.with_user(self.manager).action_approve()
-        Tx = self.registry["payment.transaction"]
-
-        def send_refund_request(tx, amount_to_refund=None):
-            # the provider accepts the refund and confirms it later
-            return tx._create_child_transaction(amount_to_refund, is_refund=True)
-
-        with patch.object(Tx, "_send_refund_request", send_refund_request):
-            request.with_user(self.manager).action_execute()
+        self._execute_with_a_slow_provider(request)
         refund_tx = request.refund_transaction_id
         self.assertEqual((request.state, refund_tx.state), ("in_progress", "draft"))
         self.assertTrue(request.credit_note_id)
@@ -684,13 +688,7 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         appointment.with_user(self.front_desk).action_cancel_by_clinic()
         request = appointment.deposit_ids.refund_request_ids
         request.with_user(self.manager).action_approve()
-        Tx = self.registry["payment.transaction"]
-
-        def send_refund_request(tx, amount_to_refund=None):
-            return tx._create_child_transaction(amount_to_refund, is_refund=True)
-
-        with patch.object(Tx, "_send_refund_request", send_refund_request):
-            request.with_user(self.manager).action_execute()
+        self._execute_with_a_slow_provider(request)
         credit_note = request.credit_note_id
         self.assertEqual(credit_note.clinic_deposit_id, appointment.deposit_ids)
         wizard = (
@@ -707,13 +705,7 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         appointment.with_user(self.front_desk).action_cancel_by_clinic()
         request = appointment.deposit_ids.refund_request_ids
         request.with_user(self.manager).action_approve()
-        Tx = self.registry["payment.transaction"]
-
-        def send_refund_request(tx, amount_to_refund=None):
-            return tx._create_child_transaction(amount_to_refund, is_refund=True)
-
-        with patch.object(Tx, "_send_refund_request", send_refund_request):
-            request.with_user(self.manager).action_execute()
+        self._execute_with_a_slow_provider(request)
         credit_note = request.credit_note_id
         request.refund_transaction_id._set_error("Card expired")
         self.assertEqual(request.state, "approved")
@@ -801,3 +793,21 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         (outstanding | counterpart).with_user(accountant).reconcile()
         self.assertTrue(outstanding.reconciled)
         self.assertEqual(appointment.deposit_ids.amount_paid, 50.0)
+
+    def test_a_refund_beyond_what_the_card_paid_goes_by_transfer(self):
+        appointment = self._booked()
+        self._pay_by_bank(appointment, 20.0)
+        tx = self._pay_online(appointment)
+        self.assertEqual((tx.amount, appointment.state), (30.0, "confirmed"))
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        request = appointment.deposit_ids.refund_request_ids
+        self.assertEqual((request.amount, request.method), (50.0, "provider"))
+        request.with_user(self.manager).action_approve()
+        request.with_user(self.manager).action_execute()
+        self.assertEqual(request.state, "done")
+        self.assertFalse(request.refund_transaction_id, "the card paid only 30")
+        self.assertFalse(tx.child_transaction_ids)
+        self.assertEqual(
+            (request.payment_id.amount, request.payment_id.payment_type), (50.0, "outbound")
+        )
+        self.assertEqual(self._deposit_balance(appointment), 0.0)
