@@ -12,11 +12,15 @@
     "data": [
         "data/website_menu.xml",
         "templates/booking.xml",
+        "templates/reschedule.xml",
     ],
     "demo": [
         "demo/clinic_prepay_website_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "clinic_prepay_website/static/src/js/**/*",
+        ],
         "web.assets_tests": [
             "clinic_prepay_website/static/tests/tours/**/*",
         ],

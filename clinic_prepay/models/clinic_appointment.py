@@ -489,13 +489,38 @@ class ClinicAppointment(models.Model):
         if slot_fields & set(vals):
             for appointment in self:
                 appointment._check_moved_slot(vals)
+        before = {
+            appointment: (appointment.start, appointment.practitioner_id)
+            for appointment in self
+            if {"start", "practitioner_id"} & set(vals)
+            and appointment.state in ("awaiting_payment", "confirmed")
+        }
         with self._slot_guard():
             res = super().write(vals)
             if slot_fields & set(vals):
                 self.flush_recordset(list(slot_fields))
         if (slot_fields | {"patient_id"}) & set(vals):
             self._sync_event()
+        moved = self.browse(
+            [a.id for a, old in before.items() if (a.start, a.practitioner_id) != old]
+        )
+        if moved:
+            moved._on_rescheduled()
         return res
+
+    def _on_rescheduled(self):
+        """A booked appointment moved: its deposit moves with it, the payment
+        deadline follows the new time (never later than it was) and the
+        patient is told."""
+        now = fields.Datetime.now()
+        for appointment in self.filtered(lambda a: a.state == "awaiting_payment"):
+            deadline = appointment.start - timedelta(
+                hours=appointment.treatment_id.payment_before_hours
+            )
+            if appointment.payment_deadline:
+                deadline = min(deadline, appointment.payment_deadline)
+            appointment.sudo().payment_deadline = deadline if deadline > now else appointment.start
+        self._send_mail("clinic_prepay.mail_template_appointment_rescheduled")
 
     def _check_moved_slot(self, vals):
         """Check the slot an existing appointment is about to hold."""
@@ -763,6 +788,45 @@ class ClinicAppointment(models.Model):
             "refund": self.currency_id.round(paid - kept),
         }
 
+    def _get_reschedule_preview(self):
+        """Whether the patient may move the booking online now: before its
+        start and, once paid, inside the free-cancellation window (the deposit
+        moves with it). Later, the late-cancellation policy decides."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        window = timedelta(hours=self.treatment_id.free_cancel_hours)
+        booked = self.state in ("awaiting_payment", "confirmed") and self.start > now
+        late = self.state == "confirmed" and now > self.start - window
+        return {
+            "can_reschedule": booked and not late,
+            "late": booked and late,
+            "until": self.start - window,
+        }
+
+    def _reschedule_by_patient(self, start, practitioner):
+        """Move the booking to ``start`` (naive UTC) with ``practitioner``,
+        one of the free times offered online for its treatment."""
+        self.ensure_one()
+        self._lock_for_update()
+        if not self._get_reschedule_preview()["can_reschedule"]:
+            raise UserError(
+                self.env._(
+                    "%(ref)s can no longer be moved online; please call the clinic.",
+                    ref=self.name,
+                )
+            )
+        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        offered = self.treatment_id._get_free_slots(
+            day - timedelta(days=1), day + timedelta(days=2), practitioner, exclude=self
+        )
+        if not any(
+            slot["start"] == start and slot["practitioner_id"] == practitioner.id
+            for slot in offered
+        ):
+            raise ValidationError(self.env._("This time was just taken; please choose another."))
+        self.write({"start": start, "practitioner_id": practitioner.id})
+        return True
+
     def action_cancel_by_patient(self):
         """The patient cancels: free inside the window, else late cancellation."""
         now = fields.Datetime.now()
@@ -819,10 +883,11 @@ class ClinicAppointment(models.Model):
         )
 
     @api.model
-    def _get_busy_intervals(self, practitioners, date_from, date_to, now=None):
+    def _get_busy_intervals(self, practitioners, date_from, date_to, now=None, exclude=None):
         """Busy time of each practitioner in [date_from, date_to) (naive UTC):
         booked appointments (an online hold past its time without a payment
-        under way is free again) and their other busy calendar events.
+        under way is free again) and their other busy calendar events, but
+        not the appointments ``exclude`` (one being moved).
         Two queries, on range indexes, whatever the size of the tables."""
         now = now or fields.Datetime.now()
         self.env.flush_all()
@@ -843,8 +908,10 @@ class ClinicAppointment(models.Model):
                        && tsrange(%(from)s - interval '1 day', %(to)s + interval '1 day', '[)')
                    AND NOT (a.state = 'awaiting_payment' AND a.hold_expires IS NOT NULL
                             AND a.hold_expires < %(now)s AND NOT %(in_progress_a)s)
+                   AND a.id != ALL(%(exclude)s::int[])
                 """,
                 users=users,
+                exclude=list(exclude.ids if exclude else []),
                 now=now,
                 in_progress_a=self._payment_in_progress_sql("a"),
                 **{"from": date_from, "to": date_to},
@@ -1209,6 +1276,22 @@ class ClinicAppointment(models.Model):
     def action_view_deposits(self):
         self.ensure_one()
         return self.deposit_ids._get_records_action(name=self.env._("Deposits"))
+
+    def _get_patient_signup_url(self):
+        """A link for a patient without an account to create one (when the
+        clinic lets visitors sign up), landing back on this appointment."""
+        self.ensure_one()
+        patient = self.patient_id.sudo()
+        if (
+            patient.user_ids
+            or self.env["res.users"].sudo()._get_signup_invitation_scope() != "b2c"
+        ):
+            return False
+        if patient.signup_type != "signup":
+            patient.signup_prepare()
+        return patient.with_context(relative_url=True)._get_signup_url_for_action(
+            url=self.access_url
+        )[patient.id]
 
     def _get_report_base_filename(self):
         self.ensure_one()

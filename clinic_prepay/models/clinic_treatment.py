@@ -247,7 +247,7 @@ class ClinicTreatment(models.Model):
     # Slots
     # ------------------------------------------------------------------------
 
-    def _get_free_slots(self, date_from, date_to, practitioners=None, now=None):
+    def _get_free_slots(self, date_from, date_to, practitioners=None, now=None, exclude=None):
         """Start times at which this treatment can be booked online.
 
         A slot lies within the practitioner's working hours (their resource
@@ -261,6 +261,8 @@ class ClinicTreatment(models.Model):
         :param datetime date_from: start of the window (naive UTC)
         :param datetime date_to: end of the window (naive UTC)
         :param practitioners: ``res.users`` to look at; the treatment's by default
+        :param exclude: ``clinic.appointment`` whose time counts as free (the
+            booking being moved)
         :return: list of dicts ``{"start", "stop", "practitioner_id"}`` (naive
             UTC), by start then practitioner
         """
@@ -276,7 +278,9 @@ class ClinicTreatment(models.Model):
         duration = timedelta(hours=self.duration)
         step = timedelta(minutes=max(self.company_id.clinic_slot_minutes or 30, 5))
         window = (earliest - before, latest + duration + after)
-        busy = self.env["clinic.appointment"]._get_busy_intervals(practitioners, *window, now=now)
+        busy = self.env["clinic.appointment"]._get_busy_intervals(
+            practitioners, *window, now=now, exclude=exclude
+        )
         work = self._get_work_intervals(practitioners, *window)
         slots = []
         for practitioner in practitioners:
@@ -366,7 +370,7 @@ class ClinicTreatment(models.Model):
                 env._(
                     "This visit is less than %(hours)s hours away: if you cancel, %(kept)s"
                     " of the deposit is kept, the rest refunded.",
-                    hours=f"{self.free_cancel_hours:g}",
+                    hours=format(self.free_cancel_hours, "g"),
                     kept=fmt(amount),
                 )
             )

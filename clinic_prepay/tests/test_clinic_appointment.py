@@ -355,6 +355,28 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertEqual(appointment.event_id.start, NOW + timedelta(days=5))
         self.assertEqual(appointment.event_id.stop, NOW + timedelta(days=5, minutes=45))
 
+    def test_a_move_tells_the_patient_and_the_deadline_follows(self):
+        appointment = self._appointment(NOW + timedelta(days=10), user=self.front_desk)
+        appointment.action_book()
+        deadline = appointment.payment_deadline
+        # later: the deadline does not grow
+        appointment.with_user(self.front_desk).start = NOW + timedelta(days=12)
+        self.assertEqual(appointment.payment_deadline, deadline)
+        # sooner than the deadline allows: due before the treatment's hours
+        appointment.with_user(self.front_desk).start = NOW + timedelta(hours=30)
+        before = timedelta(hours=self.treatment_botox.payment_before_hours)
+        self.assertEqual(
+            appointment.payment_deadline, min(deadline, NOW + timedelta(hours=30) - before)
+        )
+        moved = appointment.message_ids.filtered(lambda m: "has moved" in (m.subject or ""))
+        self.assertEqual(len(moved), 2)
+        self.assertEqual(moved.partner_ids, self.patient, "the patient only")
+        # a draft or a note is no move
+        appointment.with_user(self.front_desk).note = "Allergic to latex"
+        self.assertEqual(
+            len(appointment.message_ids.filtered(lambda m: "has moved" in (m.subject or ""))), 2
+        )
+
     # --- double booking ----------------------------------------------------
 
     def test_double_booking_refused_with_a_clear_message(self):

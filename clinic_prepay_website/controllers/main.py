@@ -18,10 +18,9 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HOLDS_PER_IP_PER_HOUR = 10
 
 
-class ClinicBooking(http.Controller):
-    # ------------------------------------------------------------------------
-    # Helpers
-    # ------------------------------------------------------------------------
+class ClinicSlotPages:
+    """What the booking and the reschedule pages share: the clinic's week of
+    free slots."""
 
     def _get_treatment(self, treatment_id):
         if not 0 < int(treatment_id) < 2**31:
@@ -70,25 +69,90 @@ class ClinicBooking(http.Controller):
             tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
         )
 
-    def _get_week_slots(self, treatment, practitioners, monday, tz):
+    def _slot_token(self, slot):
+        return fields.Datetime.to_string(slot["start"]).replace(" ", "T")
+
+    def _prepare_slot_page_values(
+        self, treatment, week, practitioner, exclude=None, url="", params=None
+    ):
+        """Values of the week page of ``treatment``; ``url`` and ``params``
+        make the links of its weeks and slots."""
+        tz = self._get_clinic_tz(treatment)
+        monday = self._get_week(tz, week)
+        practitioners = self._get_practitioners(treatment, practitioner)
         slots = treatment._get_free_slots(
             self._local_to_utc(tz, monday),
             self._local_to_utc(tz, monday + timedelta(days=7)),
             practitioners,
+            exclude=exclude,
         )
-        # "any available": one button per time, the first practitioner free
-        seen, result = set(), []
+        days = OrderedDict((monday + timedelta(days=i), []) for i in range(7))
+        seen = set()
         for slot in slots:
-            if slot["start"] in seen:
+            # "any available": one button per time, the first practitioner free
+            if slot["start"] in seen or (
+                # a booking being moved is not offered its own time
+                exclude
+                and (slot["start"], slot["practitioner_id"])
+                == (exclude.start, exclude.practitioner_id.id)
+            ):
                 continue
             seen.add(slot["start"])
             local = pytz.utc.localize(slot["start"]).astimezone(tz)
-            result.append({**slot, "local": local})
-        return result
+            days[local.date()].append({**slot, "local": local})
+        today = datetime.now(tz).date()
+        days = OrderedDict((day, day_slots) for day, day_slots in days.items() if day >= today)
+        visitor_tz = request.httprequest.cookies.get("tz")
+        this_week = self._get_week(tz)
+        practitioner = practitioner or "any"
+        params = dict(params or {}, practitioner=practitioner)
 
-    def _slot_token(self, slot):
-        return fields.Datetime.to_string(slot["start"]).replace(" ", "T")
+        def week_url(day):
+            return f"{url}?{urlencode(dict(params, week=day))}"
 
+        def slot_url(slot):
+            return f"{url}/details?{urlencode(dict(params, start=self._slot_token(slot)))}"
+
+        return {
+            "treatment": treatment,
+            "days": days,
+            "monday": monday,
+            "previous_week": monday - timedelta(days=7) if monday > this_week else False,
+            "next_week": monday + timedelta(days=7),
+            "practitioner": practitioner,
+            "practitioners": treatment.practitioner_ids.filtered("active"),
+            "clinic_tz": tz.zone,
+            "visitor_tz": visitor_tz if visitor_tz and visitor_tz != tz.zone else False,
+            "slot_token": self._slot_token,
+            "week_url": week_url,
+            "slot_url": slot_url,
+            "hidden_params": {k: v for k, v in params.items() if k != "practitioner"},
+        }
+
+    def _find_slot(self, treatment, start, practitioner, exclude=None):
+        """The free slot offered at exactly ``start`` (naive UTC), or False:
+        the day's slots are computed, so only the offered times can be held."""
+        practitioners = self._get_practitioners(treatment, practitioner)
+        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        slots = treatment._get_free_slots(
+            day - timedelta(days=1),
+            day + timedelta(days=2),
+            practitioners=practitioners,
+            exclude=exclude,
+        )
+        return next((slot for slot in slots if slot["start"] == start), False)
+
+    def _parse_start(self, start):
+        try:
+            value = fields.Datetime.to_datetime(start.replace("T", " "))
+        except (ValueError, AttributeError, TypeError, OverflowError):
+            return False
+        if not value or not datetime(2000, 1, 1) < value < datetime(9000, 1, 1):
+            return False
+        return value
+
+
+class ClinicBooking(ClinicSlotPages, http.Controller):
     # ------------------------------------------------------------------------
     # Pages
     # ------------------------------------------------------------------------
@@ -110,33 +174,11 @@ class ClinicBooking(http.Controller):
     @http.route("/book/<int:treatment_id>", type="http", auth="public", website=True)
     def book_treatment(self, treatment_id, week=None, practitioner=None, taken=None, **kw):
         treatment = self._get_treatment(treatment_id)
-        tz = self._get_clinic_tz(treatment)
-        monday = self._get_week(tz, week)
-        practitioners = self._get_practitioners(treatment, practitioner)
-        slots = self._get_week_slots(treatment, practitioners, monday, tz)
-        days = OrderedDict((monday + timedelta(days=i), []) for i in range(7))
-        for slot in slots:
-            days[slot["local"].date()].append(slot)
-        today = datetime.now(tz).date()
-        days = OrderedDict((day, day_slots) for day, day_slots in days.items() if day >= today)
-        visitor_tz = request.httprequest.cookies.get("tz")
-        this_week = self._get_week(tz)
-        return request.render(
-            "clinic_prepay_website.book_slots",
-            {
-                "treatment": treatment,
-                "days": days,
-                "monday": monday,
-                "previous_week": monday - timedelta(days=7) if monday > this_week else False,
-                "next_week": monday + timedelta(days=7),
-                "practitioner": practitioner or "any",
-                "practitioners": treatment.practitioner_ids.filtered("active"),
-                "clinic_tz": tz.zone,
-                "visitor_tz": visitor_tz if visitor_tz and visitor_tz != tz.zone else False,
-                "taken": taken,
-                "slot_token": self._slot_token,
-            },
+        values = self._prepare_slot_page_values(
+            treatment, week, practitioner, url=f"/book/{treatment.id}"
         )
+        values.update(taken=taken, back_url="/book")
+        return request.render("clinic_prepay_website.book_slots", values)
 
     @http.route("/book/<int:treatment_id>/slots", type="json", auth="public", website=True)
     def book_slots_json(self, treatment_id, week=None, practitioner=None, **kw):
@@ -158,25 +200,6 @@ class ClinicBooking(http.Controller):
             }
             for slot in slots
         ]
-
-    def _find_slot(self, treatment, start, practitioner):
-        """The free slot offered at exactly ``start`` (naive UTC), or False:
-        the day's slots are computed, so only the offered times can be held."""
-        practitioners = self._get_practitioners(treatment, practitioner)
-        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-        slots = treatment._get_free_slots(
-            day - timedelta(days=1), day + timedelta(days=2), practitioners=practitioners
-        )
-        return next((slot for slot in slots if slot["start"] == start), False)
-
-    def _parse_start(self, start):
-        try:
-            value = fields.Datetime.to_datetime(start.replace("T", " "))
-        except (ValueError, AttributeError, TypeError, OverflowError):
-            return False
-        if not value or not datetime(2000, 1, 1) < value < datetime(9000, 1, 1):
-            return False
-        return value
 
     def _get_visitor_key(self):
         """The visitor's address; IPv6 counted per /64 network."""
@@ -251,6 +274,13 @@ class ClinicBooking(http.Controller):
             return back("consent")
         if is_guest and (not name or not EMAIL_RE.match(email)):
             return back("details")
+        # Odoo's reCAPTCHA and Turnstile, when the clinic configured them
+        try:
+            human = request.env["ir.http"]._verify_request_recaptcha_token("clinic_booking")
+        except (UserError, ValidationError):
+            human = False
+        if not human:
+            return back("captcha")
         ip = self._get_visitor_key()
         Appointment = request.env["clinic.appointment"].sudo()
         # one visitor's holds are counted one request at a time, or parallel

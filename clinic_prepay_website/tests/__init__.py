@@ -1,1 +1,1 @@
-from . import test_booking
+from . import test_booking, test_self_service
