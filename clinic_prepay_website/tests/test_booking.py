@@ -1,11 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
 from datetime import timedelta
 
 from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import JsonRpcException, new_test_user, tagged
 
 from .common import OnlineBookingCase
 
@@ -137,6 +138,37 @@ class TestOnlineBooking(OnlineBookingCase):
                 )
             # and the next visitor sees the time free again
             self.assertIn(slot["start"], [s["start"] for s in self._free_slots()])
+
+    def test_the_amount_is_set_by_the_server(self):
+        response = self._confirm(self._free_slots()[0]["start"])
+        appointment = self._online_appointments()
+        page = self.url_open(response.headers["Location"])
+        pay_url = re.search(r'o_clinic_pay_now" href="([^"]+)"', page.text).group(1)
+        form = self.url_open(pay_url.replace("&amp;", "&")).text
+        route = re.search(r'data-transaction-route="([^"]+)"', form).group(1)
+        token = re.search(r'data-access-token="([^"]+)"', form).group(1)
+        self.assertIn('data-amount="40.0"', form, "the form asks for what is due")
+        params = {
+            "provider_id": self.env.ref("payment.payment_provider_demo").id,
+            "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+            "token_id": None,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": appointment.access_url,
+            "is_validation": False,
+            "access_token": token,
+        }
+        Transaction = self.env["payment.transaction"]
+        for amount in (1.0, 400.0, -40.0):
+            with self.subTest(amount=amount), self.assertRaises(JsonRpcException):
+                self.make_jsonrpc_request(route, dict(params, amount=amount))
+        self.assertFalse(
+            Transaction.search([("invoice_ids", "in", appointment.deposit_ids.invoice_ids.ids)])
+        )
+        # what is due goes through
+        self.make_jsonrpc_request(route, dict(params, amount=40.0))
+        tx = Transaction.search([("invoice_ids", "in", appointment.deposit_ids.invoice_ids.ids)])
+        self.assertEqual(tx.amount, 40.0)
 
     def test_unknown_or_offline_treatment_is_not_found(self):
         self.treatment.online_booking = False
