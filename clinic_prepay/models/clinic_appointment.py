@@ -576,15 +576,16 @@ class ClinicAppointment(models.Model):
 
     def _format_start(self):
         self.ensure_one()
-        return self._format_datetime(self.start)
+        return self._format_datetime(self.start, with_tz=True)
 
     def _format_datetime(self, value, with_tz=False):
-        """A time as the patient reads it: their timezone (else the
-        practitioner's), no seconds, the zone named when asked."""
+        """A time as the patient and the desk read it: the clinic's timezone
+        (where the visit takes place, as on the booking pages), no seconds,
+        the zone named when asked."""
         self.ensure_one()
         if not value:
             return ""
-        tz = self.patient_id.tz or self.practitioner_id.tz or self.env.user.tz or "UTC"
+        tz = self.company_id._get_clinic_tz()
         text = format_datetime(self.env, value, tz=tz, dt_format="short")
         return f"{text} ({tz})" if with_tz else text
 

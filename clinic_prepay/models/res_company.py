@@ -81,6 +81,11 @@ class ResCompany(models.Model):
         help="Journal of the entries moving forfeited deposits to income.",
     )
 
+    def _get_clinic_tz(self):
+        """The clinic's timezone: its working hours', else its address'."""
+        self.ensure_one()
+        return self.resource_calendar_id.tz or self.partner_id.tz or "UTC"
+
     def _clinic_ensure_accounting(self):
         """Create the clinic's default accounts, journals and deposit product
         for companies that have a chart of accounts and lack them."""

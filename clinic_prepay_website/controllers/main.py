@@ -42,8 +42,7 @@ class ClinicSlotPages:
         return treatment
 
     def _get_clinic_tz(self, treatment):
-        calendar = treatment.company_id.resource_calendar_id
-        return pytz.timezone(calendar.tz or treatment.company_id.partner_id.tz or "UTC")
+        return pytz.timezone(treatment.company_id._get_clinic_tz())
 
     def _get_practitioners(self, treatment, practitioner):
         """The chosen practitioner, or every practitioner of the treatment."""
