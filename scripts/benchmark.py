@@ -1,9 +1,18 @@
-"""Queries and time per booking and per auto-cancelled appointment, with 100
-and with 10,000 existing appointments. Run with `make bench`.
+"""What a user's request costs, next to the core Odoo work it composes.
 
-It works in a throw-away database (a copy of the test database) and prints:
-scale, queries and milliseconds per booking, per cron item, and the ratio
-between the large and the small scale.
+Run with `make bench` (a throw-away database). Each flow runs as the user who
+does it (the front desk; the payment and the cron as the superuser, as
+Odoo's payment routes and scheduler run them), with tracking on, an empty
+record cache, and the final flush and precommit (tracking values) counted.
+The core Odoo operations the flow composes run in the same way, by an
+accountant, interleaved with the flow's samples. For each: queries, ms (min
+and median), and the ratios flow/core.
+
+Then the scale part, with 100,000 appointments: a booking (same queries as
+with 100), a calendar week of one and of all practitioners, the list view's
+first page, the portal list of a patient with 1,000 appointments, and the
+job cancelling 500 overdue bookings; then the booking page's slots for one
+practitioner-week with 10,000 and 1,500,000 calendar events.
 """
 
 import argparse
@@ -14,205 +23,698 @@ from datetime import datetime, timedelta
 import odoo
 from odoo import SUPERUSER_ID, Command, api
 
-SAMPLE = 20  # bookings and cancellations measured at each scale
+SAMPLES = 7
 
 
-def populate(env, count, practitioners, patients, treatment, offset=0):
-    """``count`` existing confirmed appointments, spread over time."""
-    base = datetime(2031, 1, 6, 8, 0)
-    batch = []
-    for i in range(offset, offset + count):
-        slot = i // len(practitioners)
-        batch.append(
+class Bench:
+    def __init__(self, cr):
+        self.cr = cr
+        self.su = api.Environment(cr, SUPERUSER_ID, {})
+        self.next_start = {}
+
+    # ------------------------------------------------------------------
+    # Set-up (superuser, not measured)
+    # ------------------------------------------------------------------
+
+    def setup(self):
+        env = self.su
+        env.company._clinic_ensure_accounting()
+        clinic_user = env.ref("clinic_prepay.group_clinic_user")
+        self.practitioners = env["res.users"].create(
+            [
+                {
+                    "name": f"Bench Dr {i}",
+                    "login": f"bench_dr_{i}",
+                    "groups_id": [Command.set(clinic_user.ids)],
+                }
+                for i in range(21)
+            ]
+        )
+        self.desk = env["res.users"].create(
             {
-                "patient_id": patients[i % len(patients)].id,
-                "treatment_id": treatment.id,
-                "practitioner_id": practitioners[i % len(practitioners)].id,
-                "start": base + timedelta(hours=slot),
-                "state": "confirmed",
+                "name": "Bench Desk",
+                "login": "bench_desk",
+                "groups_id": [Command.set(clinic_user.ids)],
             }
         )
-        if len(batch) == 1000:
-            env["clinic.appointment"].create(batch)
-            batch = []
-    if batch:
-        env["clinic.appointment"].create(batch)
-    env.flush_all()
-
-
-def measure(env, practitioner, patients, treatment, day):
-    Appointment = env["clinic.appointment"]
-    start = datetime.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=day)
-    env.invalidate_all()
-    queries, began = env.cr.sql_log_count, time.perf_counter()
-    booked = Appointment
-    for i in range(SAMPLE):
-        appointment = Appointment.create(
+        self.accountant = env["res.users"].create(
             {
-                "patient_id": patients[i].id,
-                "treatment_id": treatment.id,
+                "name": "Bench Accountant",
+                "login": "bench_accountant",
+                "groups_id": [Command.set(env.ref("account.group_account_manager").ids)],
+            }
+        )
+        self.patients = env["res.partner"].create(
+            [{"name": f"Bench Patient {i}", "email": f"bench{i}@example.com"} for i in range(200)]
+        )
+        self.loyal = env["res.users"].create(
+            {
+                "name": "Bench Loyal Patient",
+                "login": "bench_loyal",
+                "email": "loyal@example.com",
+                "groups_id": [Command.set(env.ref("base.group_portal").ids)],
+            }
+        )
+        product = env["product.product"].create(
+            {"name": "Bench peel", "type": "service", "list_price": 100.0}
+        )
+        self.product = product
+        self.treatment = env["clinic.treatment"].create(
+            {
+                "name": "Bench peel",
+                "product_id": product.id,
+                "duration": 1.0,
+                "deposit_type": "fixed",
+                "deposit_fixed": 30.0,
+            }
+        )
+        self.bank = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
+        )
+        self.provider = env.ref("payment.payment_provider_demo")
+        self.provider.write({"state": "test", "is_published": True})
+        self.method = env.ref("payment_demo.payment_method_demo")
+        self.cr.commit()
+
+    def _start(self, practitioner, days=3):
+        """The practitioner's next free hour, ``days`` ahead or later."""
+        base = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
+        start = max(self.next_start.get(practitioner.id, base), base)
+        self.next_start[practitioner.id] = start + timedelta(hours=1)
+        return start
+
+    def _book(self, practitioner=None, patient=None, days=3):
+        practitioner = practitioner or self.practitioners[20]
+        appointment = self.su["clinic.appointment"].create(
+            {
+                "patient_id": (patient or self.patients[0]).id,
+                "treatment_id": self.treatment.id,
                 "practitioner_id": practitioner.id,
-                "start": start + timedelta(hours=i),
+                "start": self._start(practitioner, days),
             }
         )
         appointment.action_book()
-        booked |= appointment
-    env.flush_all()
-    book = (
-        (env.cr.sql_log_count - queries) / SAMPLE,
-        (time.perf_counter() - began) * 1000 / SAMPLE,
-    )
+        return appointment
 
-    # their deadline passes
-    env.cr.execute(
-        "UPDATE clinic_appointment"
-        "   SET payment_deadline = now() at time zone 'utc' - interval '1 hour'"
-        " WHERE id IN %s",
-        [tuple(booked.ids)],
-    )
-    env.invalidate_all()
-    queries, began = env.cr.sql_log_count, time.perf_counter()
-    done = Appointment._cron_cancel_unpaid()
-    cron = ((env.cr.sql_log_count - queries) / done, (time.perf_counter() - began) * 1000 / done)
-    assert done == SAMPLE, done
-    return book, cron
-
-
-def fill_events(env, practitioner, count, existing):
-    """``count`` more busy 50-minute calendar events of ``practitioner``,
-    one every three hours going back from two weeks ahead (so the measured
-    week has its share, and history grows), by SQL."""
-    env.cr.execute(
-        """
-        WITH events AS (
-            INSERT INTO calendar_event (name, start, stop, show_as, active, user_id, privacy)
-            SELECT 'Bench meeting', ts, ts + interval '50 minutes', 'busy', true, %(user)s,
-                   'public'
-              FROM (
-                SELECT date_trunc('day', now() at time zone 'utc') + interval '14 days'
-                       - (3 * n || ' hours')::interval AS ts
-                  FROM generate_series(%(first)s, %(last)s) AS n
-              ) AS t
-            RETURNING id
+    def _pay(self, appointment):
+        tx = self._draft_tx(appointment.deposit_ids.invoice_id)
+        tx._handle_notification_data(
+            "demo", {"reference": tx.reference, "simulated_state": "done"}
         )
-        INSERT INTO calendar_attendee (event_id, partner_id, state)
-        SELECT id, %(partner)s, 'accepted' FROM events
-        """,
-        {
-            "user": practitioner.id,
-            "partner": practitioner.partner_id.id,
-            "first": existing + 1,
-            "last": existing + count,
-        },
-    )
-    env.cr.execute("ANALYZE calendar_event")
-    env.cr.execute("ANALYZE calendar_attendee")
+        tx._post_process()
 
+    def _draft_invoice(self, price=30.0, lines=None):
+        return (
+            self.su["account.move"]
+            .with_context(tracking_disable=True)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.patients[1].id,
+                    "invoice_line_ids": lines
+                    or [Command.create({"product_id": self.product.id, "price_unit": price})],
+                }
+            )
+        )
 
-def measure_slots(env, treatment, practitioner, runs=5):
-    """Queries and ms of one practitioner-week of the booking page's slots,
-    cold cache, as the public visitor's request computes it."""
-    monday = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    monday += timedelta(days=7 - monday.weekday())
-    timings, queries = [], 0
-    for _run in range(runs):
+    def _draft_tx(self, invoice):
+        Transaction = self.su["payment.transaction"]
+        return Transaction.create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.method.id,
+                "amount": invoice.amount_total,
+                "currency_id": invoice.currency_id.id,
+                "partner_id": invoice.partner_id.id,
+                "reference": Transaction._compute_reference(
+                    "demo", invoice_ids=[Command.set(invoice.ids)]
+                ),
+                "operation": "online_redirect",
+                "invoice_ids": [Command.set(invoice.ids)],
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Measuring
+    # ------------------------------------------------------------------
+
+    def run(self, user, func, arg, items=1):
+        """Queries and ms of ``func(env, arg)`` as ``user`` (tracking on, cold
+        cache, final flush and precommit included), per item."""
+        self.su.flush_all()
+        self.cr.commit()
+        env = api.Environment(self.cr, user.id if user else SUPERUSER_ID, {})
         env.invalidate_all()
-        before, began = env.cr.sql_log_count, time.perf_counter()
-        slots = treatment._get_free_slots(monday, monday + timedelta(days=7), practitioner)
-        timings.append((time.perf_counter() - began) * 1000)
-        queries = env.cr.sql_log_count - before
-    assert slots, "the bench practitioner has free time next week"
-    return queries, min(timings), statistics.median(timings)
+        queries, began = self.cr.sql_log_count, time.perf_counter()
+        func(env, arg)
+        env.flush_all()
+        self.cr.precommit.run()
+        elapsed = (time.perf_counter() - began) * 1000
+        queries = self.cr.sql_log_count - queries
+        self.cr.commit()
+        return queries / items, elapsed / items
+
+    def compare(self, name, flow, core, samples=SAMPLES):
+        """``flow`` and ``core``: (user, prepare, func, items); interleaved."""
+        results = {"flow": [], "core": []}
+        for _sample in range(samples):
+            for key, (user, prepare, func, items) in (("flow", flow), ("core", core)):
+                arg = prepare()
+                results[key].append(self.run(user, func, arg, items))
+        # the first sample fills Odoo's caches (views, rules, sequences)
+        flow_q = statistics.median(q for q, _ms in results["flow"][1:])
+        core_q = statistics.median(q for q, _ms in results["core"][1:])
+        flow_ms = [ms for _q, ms in results["flow"][1:]]
+        core_ms = [ms for _q, ms in results["core"][1:]]
+        return {
+            "name": name,
+            "flow_q": flow_q,
+            "core_q": core_q,
+            "flow_ms": (min(flow_ms), statistics.median(flow_ms)),
+            "core_ms": (min(core_ms), statistics.median(core_ms)),
+        }
+
+    # ------------------------------------------------------------------
+    # Flows and the core work they compose
+    # ------------------------------------------------------------------
+
+    def flows(self):
+        doctor, patient = self.practitioners[20], self.patients[0]
+        rows = []
+
+        def book(env, start):
+            appointment = env["clinic.appointment"].create(
+                {
+                    "patient_id": patient.id,
+                    "treatment_id": self.treatment.id,
+                    "practitioner_id": doctor.id,
+                    "start": start,
+                }
+            )
+            appointment.action_book()
+
+        def core_book(env, start):
+            # as the flow does it: the event belongs to the practitioner
+            env["calendar.event"].sudo().with_context(
+                no_mail_to_attendees=True, mail_create_nolog=True
+            ).create(
+                {
+                    "name": "Bench peel - Bench Patient",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "user_id": doctor.id,
+                    "partner_ids": [Command.set((doctor.partner_id | patient).ids)],
+                    "privacy": "private",
+                }
+            )
+            env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": patient.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": self.product.id, "price_unit": 30.0})
+                    ],
+                }
+            )
+
+        rows.append(
+            self.compare(
+                "booking with deposit",
+                (self.desk, lambda: self._start(doctor), book, 1),
+                (self.accountant, lambda: self._start(self.practitioners[19]), core_book, 1),
+            )
+        )
+
+        def desk_pay(env, appointment):
+            action = env["clinic.appointment"].browse(appointment.id).action_register_payment()
+            wizard = (
+                env[action["res_model"]]
+                .with_context(**action["context"])
+                .create({"journal_id": self.bank.id})
+            )
+            wizard.action_confirm()
+
+        def core_pay(env, invoice):
+            invoice = env["account.move"].browse(invoice.id)
+            invoice.action_post()
+            env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"journal_id": self.bank.id}).action_create_payments()
+
+        rows.append(
+            self.compare(
+                "desk payment",
+                (self.desk, self._book, desk_pay, 1),
+                (self.accountant, self._draft_invoice, core_pay, 1),
+            )
+        )
+
+        def online_pay(env, tx):
+            tx = env["payment.transaction"].browse(tx.id)
+            tx._handle_notification_data(
+                "demo", {"reference": tx.reference, "simulated_state": "done"}
+            )
+            tx._post_process()
+
+        rows.append(
+            self.compare(
+                "online payment (payment_demo)",
+                (None, lambda: self._draft_tx(self._book().deposit_ids.invoice_id), online_pay, 1),
+                (None, lambda: self._draft_tx(self._draft_invoice()), online_pay, 1),
+            )
+        )
+
+        def paid_and_started():
+            appointment = self._book()
+            self._pay(appointment)
+            # the visit started an hour ago
+            self.su.flush_all()
+            self.cr.execute(
+                "UPDATE clinic_appointment SET start = start - (start - now() at time zone"
+                " 'utc') - interval '1 hour', stop = stop - (start - now() at time zone 'utc')"
+                " - interval '1 hour' WHERE id = %s",
+                [appointment.id],
+            )
+            self.su.invalidate_all()
+            return appointment
+
+        def no_show(env, appointment):
+            env["clinic.appointment"].browse(appointment.id).action_no_show()
+
+        def core_entry(env, _arg):
+            company = env.company
+            move = env["account.move"].create(
+                {
+                    "move_type": "entry",
+                    "journal_id": company.clinic_forfeit_journal_id.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "account_id": company.clinic_deposit_account_id.id,
+                                "partner_id": patient.id,
+                                "debit": 30.0,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "account_id": company.clinic_fee_account_id.id,
+                                "partner_id": patient.id,
+                                "credit": 30.0,
+                            }
+                        ),
+                    ],
+                }
+            )
+            move.action_post()
+
+        rows.append(
+            self.compare(
+                "no-show with forfeit",
+                (self.desk, paid_and_started, no_show, 1),
+                (self.accountant, lambda: None, core_entry, 1),
+            )
+        )
+
+        def done(env, appointment):
+            env["clinic.appointment"].browse(appointment.id).action_done()
+
+        def core_invoice(env, _arg):
+            company = env.company
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": patient.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": self.product.id, "price_unit": 100.0}),
+                        Command.create(
+                            {
+                                "name": "Deposit",
+                                "account_id": company.clinic_deposit_account_id.id,
+                                "price_unit": -30.0,
+                                "tax_ids": [Command.clear()],
+                            }
+                        ),
+                    ],
+                }
+            )
+            move.action_post()
+
+        def paid():
+            appointment = self._book()
+            self._pay(appointment)
+            return appointment
+
+        rows.append(
+            self.compare(
+                "final invoice",
+                (self.desk, paid, done, 1),
+                (self.accountant, lambda: None, core_invoice, 1),
+            )
+        )
+
+        batch = 10
+
+        def overdue():
+            appointments = self.su["clinic.appointment"]
+            for _i in range(batch):
+                appointments |= self._book()
+            self.su.flush_all()
+            self.cr.execute(
+                "UPDATE clinic_appointment SET payment_deadline = now() at time zone 'utc'"
+                " - interval '1 minute' WHERE id IN %s",
+                [tuple(appointments.ids)],
+            )
+            return appointments
+
+        def cron(env, _appointments):
+            env["clinic.appointment"]._cron_cancel_unpaid()
+
+        def draft_and_event():
+            # the core work of one cancellation, done for one item as Odoo's
+            # own actions do it (the job does a batch of them)
+            start = self._start(self.practitioners[19])
+            event = (
+                self.su["calendar.event"]
+                .with_context(no_mail_to_attendees=True)
+                .create(
+                    {
+                        "name": "Bench",
+                        "start": start,
+                        "stop": start + timedelta(hours=1),
+                        "partner_ids": [Command.set((doctor.partner_id | patient).ids)],
+                    }
+                )
+            )
+            return self._draft_invoice(), event
+
+        def core_cancel(env, records):
+            invoices, events = records
+            env["account.move"].browse(invoices.ids).button_cancel()
+            env["calendar.event"].browse(events.ids).write({"active": False})
+
+        rows.append(
+            self.compare(
+                "auto-cancel, per item",
+                (None, overdue, cron, batch),
+                (None, draft_and_event, core_cancel, 1),
+                samples=4,
+            )
+        )
+        return rows
+
+    # ------------------------------------------------------------------
+    # Scale
+    # ------------------------------------------------------------------
+
+    def fill_appointments(self, count):
+        """``count`` past and future appointments with their calendar events,
+        by SQL; the loyal patient has 1,000 of them."""
+        env = self.su
+        env.flush_all()
+        doctors = self.practitioners[:20]
+        self.cr.execute(
+            """
+            CREATE TEMP TABLE bench_fill ON COMMIT DROP AS
+            SELECT n,
+                   (%(doctors)s::int[])[1 + n %% 20] AS practitioner_id,
+                   CASE WHEN n %% 100 = 0 THEN %(loyal)s
+                        ELSE (%(patients)s::int[])[1 + n %% 200] END AS patient_id,
+                   -- each practitioner sees 8 patients a day, up to a week ahead
+                   date_trunc('day', now() at time zone 'utc')
+                       - %(days)s * interval '1 day'
+                       + (n / 20 / 8) * interval '1 day'
+                       + (8 + n / 20 %% 8) * interval '1 hour' AS start,
+                   (ARRAY['confirmed','done','cancelled','no_show','done'])[1 + n %% 5] AS state
+              FROM generate_series(1, %(count)s) AS n;
+            ALTER TABLE bench_fill ADD COLUMN event_id int;
+            WITH events AS (
+                INSERT INTO calendar_event (name, start, stop, user_id, privacy, show_as,
+                                            active, res_model_id, create_date, write_date)
+                SELECT 'Bench ' || n, start, start + interval '1 hour', practitioner_id,
+                       'private', 'busy', state != 'cancelled', %(model)s, now(), now()
+                  FROM bench_fill ORDER BY n
+                RETURNING id, name
+            )
+            UPDATE bench_fill f SET event_id = e.id
+              FROM events e WHERE e.name = 'Bench ' || f.n;
+            INSERT INTO calendar_attendee (event_id, partner_id, state, common_name)
+            SELECT f.event_id, p.partner_id, 'accepted', 'Bench'
+              FROM bench_fill f
+              JOIN LATERAL (
+                SELECT u.partner_id FROM res_users u WHERE u.id = f.practitioner_id
+                UNION ALL SELECT f.patient_id
+              ) p ON TRUE;
+            INSERT INTO calendar_event_res_partner_rel (calendar_event_id, res_partner_id)
+            SELECT event_id, partner_id FROM calendar_attendee
+             WHERE event_id IN (SELECT event_id FROM bench_fill);
+            INSERT INTO clinic_appointment (
+                name, patient_id, treatment_id, practitioner_id, start, stop, source, state,
+                company_id, price, deposit_required, amount_paid, amount_due,
+                amount_forfeited, amount_refundable, amount_refunded, payment_status,
+                color, event_id, create_date, write_date, create_uid, write_uid)
+            SELECT 'BENCH/' || n, patient_id, %(treatment)s, practitioner_id, start,
+                   start + interval '1 hour', 'phone', state, %(company)s, 100, 30,
+                   CASE WHEN state = 'cancelled' THEN 0 ELSE 30 END, 0, 0, 0, 0,
+                   CASE WHEN state = 'cancelled' THEN 'unpaid' ELSE 'paid' END,
+                   0, event_id, now(), now(), 1, 1
+              FROM bench_fill;
+            UPDATE calendar_event e SET res_id = a.id
+              FROM clinic_appointment a WHERE a.event_id = e.id AND e.res_id IS NULL;
+            """,
+            {
+                "count": count,
+                "days": count // 20 // 8 - 7,
+                "doctors": doctors.ids,
+                "patients": self.patients.ids,
+                "loyal": self.loyal.partner_id.id,
+                "treatment": self.treatment.id,
+                "company": env.company.id,
+                "model": env["ir.model"]._get_id("clinic.appointment"),
+            },
+        )
+        for table in ("clinic_appointment", "calendar_event", "calendar_attendee"):
+            self.cr.execute(f"ANALYZE {table}")
+        self.cr.commit()
+        env.invalidate_all()
+
+    def read_timings(self, user, func, runs=5):
+        results = [self.run(user, func, None) for _run in range(runs)]
+        return (
+            results[-1][0],
+            min(ms for _q, ms in results),
+            statistics.median(ms for _q, ms in results),
+        )
+
+    def scale(self):
+        rows = []
+        monday = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        monday -= timedelta(days=monday.weekday() + 7)
+        week = [("start", "<=", monday + timedelta(days=7)), ("stop", ">=", monday)]
+        calendar_fields = [
+            "display_name",
+            "start",
+            "stop",
+            "patient_id",
+            "treatment_id",
+            "practitioner_id",
+            "state",
+            "payment_status",
+            "amount_paid",
+            "deposit_required",
+            "color",
+        ]
+
+        def calendar_one(env, _arg):
+            env["clinic.appointment"].search_read(
+                [*week, ("practitioner_id", "=", self.practitioners[3].id)], calendar_fields
+            )
+
+        def calendar_all(env, _arg):
+            env["clinic.appointment"].search_read(week, calendar_fields)
+
+        def list_page(env, _arg):
+            env["clinic.appointment"].web_search_read(
+                [],
+                {name: {} for name in calendar_fields if name not in ("display_name",)},
+                limit=80,
+                count_limit=10001,
+            )
+
+        def portal_list(env, _arg):
+            Appointment = env["clinic.appointment"]
+            partner = env.user.partner_id
+            domain = [("patient_id", "child_of", partner.commercial_partner_id.ids)]
+            Appointment.search_count(domain)
+            # what the page shows of its 20 rows (prefetched together)
+            page = Appointment.search(domain, order="start desc", limit=20)
+            page.read(["name", "start", "state", "treatment_id", "amount_paid", "amount_due"])
+            page.treatment_id.mapped("display_name")
+
+        rows.append(
+            ("calendar week, one practitioner", self.read_timings(self.desk, calendar_one))
+        )
+        rows.append(
+            ("calendar week, all practitioners", self.read_timings(self.desk, calendar_all))
+        )
+        rows.append(("list view, first page", self.read_timings(self.desk, list_page)))
+        rows.append(
+            ("portal list, 1,000 appointments", self.read_timings(self.loyal, portal_list))
+        )
+        return rows
+
+    def cron_500(self):
+        appointments = self.su["clinic.appointment"]
+        for index in range(500):
+            appointments |= self._book(self.practitioners[index % 20], days=40)
+        self.su.flush_all()
+        self.cr.execute(
+            "UPDATE clinic_appointment SET payment_deadline = now() at time zone 'utc'"
+            " - interval '1 minute' WHERE id IN %s",
+            [tuple(appointments.ids)],
+        )
+        self.cr.commit()
+        return self.run(
+            None, lambda env, _a: env["clinic.appointment"]._cron_cancel_unpaid(), None, 500
+        )
+
+    def booking_queries(self, samples=5):
+        doctor = self.practitioners[20]
+
+        def book(env, start):
+            appointment = env["clinic.appointment"].create(
+                {
+                    "patient_id": self.patients[0].id,
+                    "treatment_id": self.treatment.id,
+                    "practitioner_id": doctor.id,
+                    "start": start,
+                }
+            )
+            appointment.action_book()
+
+        results = [self.run(self.desk, book, self._start(doctor)) for _i in range(samples)]
+        return statistics.median(q for q, _ms in results[1:]), statistics.median(
+            ms for _q, ms in results[1:]
+        )
+
+    # ------------------------------------------------------------------
+    # The booking page's slots
+    # ------------------------------------------------------------------
+
+    def fill_events(self, practitioner, count, existing):
+        """``count`` more busy 50-minute events of ``practitioner``, one every
+        three hours going back from two weeks ahead, by SQL."""
+        self.cr.execute(
+            """
+            WITH events AS (
+                INSERT INTO calendar_event (name, start, stop, show_as, active, user_id, privacy)
+                SELECT 'Bench meeting', ts, ts + interval '50 minutes', 'busy', true, %(user)s,
+                       'public'
+                  FROM (
+                    SELECT date_trunc('day', now() at time zone 'utc') + interval '14 days'
+                           - (3 * n || ' hours')::interval AS ts
+                      FROM generate_series(%(first)s, %(last)s) AS n
+                  ) AS t
+                RETURNING id
+            )
+            INSERT INTO calendar_attendee (event_id, partner_id, state)
+            SELECT id, %(partner)s, 'accepted' FROM events
+            """,
+            {
+                "user": practitioner.id,
+                "partner": practitioner.partner_id.id,
+                "first": existing + 1,
+                "last": existing + count,
+            },
+        )
+        self.cr.execute("ANALYZE calendar_event")
+        self.cr.execute("ANALYZE calendar_attendee")
+        self.cr.commit()
+
+    def slots(self, scales):
+        doctor = self.practitioners[20]
+        self.su["resource.resource"].create(
+            {
+                "name": doctor.name,
+                "user_id": doctor.id,
+                "calendar_id": self.su.company.resource_calendar_id.id,
+            }
+        )
+        self.treatment.practitioner_ids = doctor
+        monday = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        monday += timedelta(days=7 - monday.weekday())
+        public = self.su.ref("base.public_user")
+
+        def week(env, _arg):
+            treatment = env["clinic.treatment"].sudo().browse(self.treatment.id)
+            assert treatment._get_free_slots(monday, monday + timedelta(days=7), doctor)
+
+        results, filled = {}, 0
+        for scale in scales:
+            if scale > filled:
+                self.fill_events(doctor, scale - filled, filled)
+                filled = scale
+            results[scale] = self.read_timings(public, week)
+        return results
+
+
+def print_flows(rows):
+    print(
+        f"{'flow':<30} | {'queries':>7} | {'core':>5} | {'ratio':>5} | {'ms min/med':>13} |"
+        f" {'core ms min/med':>15} | {'ratio':>5}"
+    )
+    for row in rows:
+        print(
+            f"{row['name']:<30} | {row['flow_q']:>7.1f} | {row['core_q']:>5.1f} |"
+            f" {row['flow_q'] / row['core_q']:>5.2f} |"
+            f" {row['flow_ms'][0]:>6.1f}/{row['flow_ms'][1]:<6.1f} |"
+            f" {row['core_ms'][0]:>7.1f}/{row['core_ms'][1]:<7.1f} |"
+            f" {row['flow_ms'][1] / row['core_ms'][1]:>5.2f}"
+        )
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--scales", default="100,10000")
+    parser.add_argument("--appointments", type=int, default=100000)
     parser.add_argument("--event-scales", default="10000,1500000")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = odoo.modules.registry.Registry(args.database)
-    results = {}
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        group = env.ref("clinic_prepay.group_clinic_user")
-        practitioners = env["res.users"].create(
-            [
-                {
-                    "name": f"Bench Dr {i}",
-                    "login": f"bench_dr_{i}",
-                    "groups_id": [Command.set(group.ids)],
-                }
-                for i in range(21)
-            ]
+        bench = Bench(cr)
+        bench.setup()
+        began = time.perf_counter()
+        rows = bench.flows()
+        print("Flows, as their users run them, next to the core Odoo work they compose")
+        print("(median queries; ms min/median; ratios flow/core):")
+        print_flows(rows)
+        count = bench.su["clinic.appointment"].search_count([])
+        small = bench.booking_queries()
+        print()
+        print("The booking page: one practitioner-week of free slots (public visitor)")
+        results = bench.slots(int(s) for s in args.event_scales.split(","))
+        for scale, (queries, fastest, median) in results.items():
+            print(f"  {scale:>9,} events: {queries:.0f} queries, {fastest:.1f} / {median:.1f} ms")
+        low, high = (results[s] for s in (min(results), max(results)))
+        print(
+            f"  ratio {max(results):,}/{min(results):,}: queries {high[0] / low[0]:.2f},"
+            f" ms (median) {high[2] / low[2]:.2f}"
         )
-        patients = env["res.partner"].create(
-            [{"name": f"Bench Patient {i}", "email": f"bench{i}@example.com"} for i in range(200)]
+        bench.fill_appointments(args.appointments)
+        large = bench.booking_queries()
+        total = bench.su["clinic.appointment"].search_count([])
+        print()
+        print(
+            f"booking: {small[0]:.0f} queries, {small[1]:.1f} ms with {count:,} appointments;"
+            f" {large[0]:.0f} queries, {large[1]:.1f} ms with {total:,}"
         )
-        product = env["product.product"].create(
-            {"name": "Bench peel", "type": "service", "list_price": 100.0}
-        )
-        treatment = env["clinic.treatment"].create(
-            {
-                "name": "Bench peel",
-                "product_id": product.id,
-                "deposit_type": "fixed",
-                "deposit_fixed": 30.0,
-            }
-        )
-        # warm-up: the first bookings fill Odoo's caches, measure after them
-        measure(env, practitioners[20], patients, treatment, day=1)
-        cr.commit()
-        existing = 0
-        for index, scale in enumerate(int(s) for s in args.scales.split(",")):
-            populate(env, scale - existing, practitioners[:20], patients, treatment, existing)
-            existing = scale
-            cr.commit()
-            results[scale] = measure(env, practitioners[20], patients, treatment, day=3 + index)
-            cr.commit()
-        # the booking page: one practitioner-week with a growing calendar
-        doctor = practitioners[20]
-        env["resource.resource"].create(
-            {
-                "name": doctor.name,
-                "user_id": doctor.id,
-                "calendar_id": env.company.resource_calendar_id.id,
-            }
-        )
-        treatment.practitioner_ids = doctor
-        slot_results = {}
-        filled = 0
-        for scale in (int(s) for s in args.event_scales.split(",")):
-            fill_events(env, doctor, scale - filled, filled)
-            filled = scale
-            cr.commit()
-            slot_results[scale] = measure_slots(env, treatment, doctor)
-    print(
-        f"{'existing':>9} | {'queries/booking':>15} | {'ms/booking':>10} | "
-        f"{'queries/cron item':>17} | {'ms/cron item':>12}"
-    )
-    for scale, (book, cron) in results.items():
-        row = [f"{scale:>9}", f"{book[0]:>15.1f}", f"{book[1]:>10.1f}"]
-        row += [f"{cron[0]:>17.1f}", f"{cron[1]:>12.1f}"]
-        print(" | ".join(row))
-    small, large = (results[s] for s in (min(results), max(results)))
-    print(
-        f"ratio {max(results)}/{min(results)}: queries/booking {large[0][0] / small[0][0]:.2f}, "
-        f"ms/booking {large[0][1] / small[0][1]:.2f}, queries/cron item "
-        f"{large[1][0] / small[1][0]:.2f}, ms/cron item {large[1][1] / small[1][1]:.2f}"
-    )
-
-    print()
-    print(f"{'events':>9} | {'queries/week':>12} | {'ms min':>8} | {'ms median':>9}")
-    for scale, (queries, fastest, median) in slot_results.items():
-        print(f"{scale:>9} | {queries:>12} | {fastest:>8.1f} | {median:>9.1f}")
-    small, large = (slot_results[s] for s in (min(slot_results), max(slot_results)))
-    print(
-        f"ratio {max(slot_results)}/{min(slot_results)}: queries {large[0] / small[0]:.2f},"
-        f" ms (median) {large[2] / small[2]:.2f}"
-    )
+        print(f"With {total:,} appointments (queries; ms min/median):")
+        for name, (queries, fastest, median) in bench.scale():
+            print(f"  {name:<34} {queries:>4.0f} q  {fastest:>7.1f} / {median:.1f} ms")
+        queries, ms = bench.cron_500()
+        print(f"  {'job cancelling 500 overdue':<34} {queries:>4.1f} q/item  {ms:.1f} ms/item")
+        print(f"\n(bench ran {time.perf_counter() - began:.0f} s)")
 
 
 if __name__ == "__main__":

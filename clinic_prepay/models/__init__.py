@@ -4,6 +4,7 @@ from . import (
     account_chart_template,
     account_move,
     clinic_appointment,
+    clinic_appointment_mail,
     clinic_demo,
     clinic_deposit,
     clinic_refund_request,

@@ -11,6 +11,7 @@ from psycopg2.errors import ExclusionViolation
 from odoo import api, fields, models, modules, tools
 from odoo.addons.payment import utils as payment_utils
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL, format_datetime
 from odoo.tools.sql import create_index
 
@@ -30,6 +31,8 @@ logging.getLogger("odoo.sql_db").addFilter(_OverlapRefusedFilter())
 # States in which an appointment holds its practitioner's time. A draft
 # holds nothing: booking it checks the slot.
 BLOCKING_STATES = ("awaiting_payment", "confirmed", "done")
+# no appointment lasts longer (a database constraint); time-window reads rely on it
+MAX_LENGTH = timedelta(days=1)
 STATE_COLORS = {
     "draft": 0,
     "awaiting_payment": 2,  # orange
@@ -183,6 +186,11 @@ class ClinicAppointment(models.Model):
             "An appointment must end after it starts.",
         ),
         (
+            "at_most_a_day",
+            "CHECK(stop - start <= interval '1 day')",
+            "An appointment lasts at most a day.",
+        ),
+        (
             "practitioner_no_overlap",
             "EXCLUDE USING gist (practitioner_id WITH =, tsrange(start, stop, '[)') WITH &&)"
             " WHERE (state IN ('awaiting_payment', 'confirmed', 'done'))",
@@ -204,13 +212,71 @@ class ClinicAppointment(models.Model):
             method="gist",
             where="active",
         )
+        # an event's attendees by event (core has no index on event_id; the
+        # add-on syncs events on every booking, payment and cancellation)
         create_index(
             self.env.cr,
             "calendar_attendee_clinic_event_partner_idx",
             "calendar_attendee",
             ["event_id", "partner_id"],
         )
+        # the list's order, and time ranges bounded on both sides (see _search)
+        create_index(
+            self.env.cr,
+            "clinic_appointment_start_id_idx",
+            self._table,
+            ["start DESC", "id DESC"],
+        )
         return res
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
+        return super()._search(
+            self._bound_on_start(domain), offset=offset, limit=limit, order=order, **kwargs
+        )
+
+    @api.model
+    def _bound_on_start(self, domain):
+        """A time window read (the calendar's ``stop >= A and start <= B``)
+        bounds ``start`` from above only, which makes PostgreSQL read all
+        the past. No appointment lasts more than a day, so ``stop >= A``
+        implies ``start >= A - 1 day``: that bound is added, and the index
+        on ``start`` reads the window only."""
+        domain = expression.normalize_domain(domain or [])
+
+        def parse(index):
+            token = domain[index]
+            if token in ("&", "|"):
+                left, index = parse(index + 1)
+                right, index = parse(index)
+                return (token, left, right), index
+            if token == "!":
+                operand, index = parse(index + 1)
+                return ("!", operand), index
+            return token, index + 1
+
+        def conjuncts(node):
+            if isinstance(node, tuple) and node and node[0] == "&" and len(node) == 3:
+                return conjuncts(node[1]) + conjuncts(node[2])
+            return [node]
+
+        bounds = []
+        tree, _end = parse(0) if domain else (None, 0)
+        for leaf in conjuncts(tree) if domain else []:
+            if (
+                isinstance(leaf, (list, tuple))
+                and len(leaf) == 3
+                and leaf[0] == "stop"
+                and leaf[1] in (">=", ">")
+                and leaf[2]
+            ):
+                try:
+                    value = fields.Datetime.to_datetime(leaf[2])
+                except (ValueError, TypeError):
+                    continue
+                if value:
+                    bounds.append(("start", ">=", value - MAX_LENGTH))
+        return expression.AND([domain, *[[bound] for bound in bounds]]) if bounds else domain
 
     # ------------------------------------------------------------------------
     # Computes
@@ -322,17 +388,27 @@ class ClinicAppointment(models.Model):
     def _check_slot_free(self, practitioner, start, stop, exclude_id=None):
         """Refuse an overlapping booking of ``practitioner`` with a clear
         message, before the database constraint would refuse the row."""
-        clash = self.sudo().search(
-            [
-                ("id", "!=", exclude_id or 0),
-                ("practitioner_id", "=", practitioner.id),
-                ("state", "in", BLOCKING_STATES),
-                ("start", "<", stop),
-                ("stop", ">", start),
-            ],
-            limit=1,
+        # the exclusion constraint's own GiST index answers this
+        self.flush_model(["practitioner_id", "state", "start", "stop"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM clinic_appointment
+                 WHERE practitioner_id = %(user)s
+                   AND state IN ('awaiting_payment', 'confirmed', 'done')
+                   AND tsrange(start, stop, '[)') && tsrange(%(start)s, %(stop)s, '[)')
+                   AND id != %(exclude)s
+                 LIMIT 1
+                """,
+                user=practitioner.id,
+                start=start,
+                stop=stop,
+                exclude=exclude_id or 0,
+            )
         )
-        if clash:
+        row = self.env.cr.fetchone()
+        if row:
+            clash = self.sudo().browse(row[0])
             raise ValidationError(
                 self.env._(
                     "%(practitioner)s is already booked from %(start)s to %(stop)s (%(other)s).",
@@ -392,10 +468,12 @@ class ClinicAppointment(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("clinic.appointment") or "/"
             self._check_new_slot(vals)
         # the clerk who books is not a follower: the patient's mails are not theirs
-        with self._slot_guard():
-            appointments = super(
-                ClinicAppointment, self.with_context(mail_create_nosubscribe=True)
-            ).create(vals_list)
+        Appointment = super(ClinicAppointment, self.with_context(mail_create_nosubscribe=True))
+        if any(vals.get("state", "draft") in BLOCKING_STATES for vals in vals_list):
+            with self._slot_guard():
+                appointments = Appointment.create(vals_list)
+        else:
+            appointments = Appointment.create(vals_list)
         appointments._sync_event()
         return appointments.with_env(self.env)
 
@@ -485,22 +563,33 @@ class ClinicAppointment(models.Model):
             raise UserError(
                 self.env._("A done, cancelled or no-show appointment cannot be rescheduled.")
             )
-        slot_fields = {"start", "stop", "practitioner_id", "treatment_id", "state"}
-        if slot_fields & set(vals):
-            for appointment in self:
-                appointment._check_moved_slot(vals)
+        moving = {"start", "stop", "practitioner_id", "treatment_id"} & set(vals)
+        # only a move of a booked appointment, or a booking, can create an overlap
+        to_check = self.filtered(
+            lambda a: (
+                vals.get("state", a.state) in BLOCKING_STATES
+                and (moving or a.state not in BLOCKING_STATES)
+            )
+        )
+        for appointment in to_check:
+            appointment._check_moved_slot(vals)
         before = {
             appointment: (appointment.start, appointment.practitioner_id)
             for appointment in self
             if {"start", "practitioner_id"} & set(vals)
             and appointment.state in ("awaiting_payment", "confirmed")
         }
-        with self._slot_guard():
+        shown = {a: a._event_is_active() for a in self} if "state" in vals else {}
+        if to_check:
+            with self._slot_guard():
+                res = super().write(vals)
+                self.flush_recordset(["start", "stop", "practitioner_id", "state"])
+        else:
             res = super().write(vals)
-            if slot_fields & set(vals):
-                self.flush_recordset(list(slot_fields))
-        if (slot_fields | {"patient_id"}) & set(vals):
-            self._sync_event()
+        event_fields = set(vals) & set(self._EVENT_FIELDS)
+        to_sync = self if event_fields - {"state"} else self.browse()
+        to_sync |= self.filtered(lambda a: a in shown and a._event_is_active() != shown[a])
+        to_sync._sync_event(event_fields)
         moved = self.browse(
             [a.id for a, old in before.items() if (a.start, a.practitioner_id) != old]
         )
@@ -546,6 +635,21 @@ class ClinicAppointment(models.Model):
         )
         self._check_slot_free(practitioner, start, stop, exclude_id=self.id)
 
+    # the event's values each appointment field makes
+    _EVENT_FIELDS = {
+        "start": ("start", "stop"),
+        "stop": ("stop",),
+        "practitioner_id": ("user_id", "partner_ids"),
+        "patient_id": ("name", "partner_ids"),
+        "treatment_id": ("name",),
+        "state": ("active",),
+    }
+
+    def _event_is_active(self):
+        """A booking shows in the calendar; a no-show too, as a record."""
+        self.ensure_one()
+        return self.state in (*BLOCKING_STATES, "no_show")
+
     def _prepare_event_vals(self):
         self.ensure_one()
         return {
@@ -554,25 +658,41 @@ class ClinicAppointment(models.Model):
             "stop": self.stop,
             "user_id": self.practitioner_id.id,
             "partner_ids": [(6, 0, (self.practitioner_id.partner_id | self.patient_id).ids)],
-            "active": self.state in (*BLOCKING_STATES, "no_show"),
+            "active": self._event_is_active(),
             "privacy": "private",
             "res_model_id": self.env["ir.model"]._get_id(self._name),
             "res_id": self.id,
         }
 
-    def _sync_event(self):
-        """Create or update each appointment's calendar event."""
+    def _sync_event(self, changed=None):
+        """Keep each appointment's calendar event in step: created when the
+        appointment is first booked, then given only the values that the
+        appointment fields ``changed`` (all when not given) make."""
         Event = (
             self.env["calendar.event"]
             .sudo()
             .with_context(no_mail_to_attendees=True, mail_create_nolog=True, active_test=False)
         )
+        keys = None
+        if changed is not None:
+            keys = {key for name in changed for key in self._EVENT_FIELDS.get(name, ())}
+        # events given the same values are written at once (a batch of
+        # cancellations archives its events in one write)
+        writes = {}
         for appointment in self:
+            if not appointment.event_id:
+                # a draft holds no time: its event comes with the booking
+                if appointment._event_is_active():
+                    appointment.sudo().event_id = Event.create(appointment._prepare_event_vals())
+                continue
             vals = appointment._prepare_event_vals()
-            if appointment.event_id:
-                appointment.event_id.sudo().with_context(no_mail_to_attendees=True).write(vals)
-            else:
-                appointment.sudo().event_id = Event.create(vals)
+            if keys is not None:
+                vals = {key: value for key, value in vals.items() if key in keys}
+            if vals:
+                group = writes.setdefault(repr(sorted(vals.items())), [vals, Event])
+                group[1] |= appointment.event_id
+        for vals, events in writes.values():
+            events.write(vals)
 
     def _format_start(self):
         self.ensure_one()
@@ -1165,15 +1285,30 @@ class ClinicAppointment(models.Model):
     # ------------------------------------------------------------------------
 
     def _send_mail(self, xmlid):
+        """Queue the patient mail ``xmlid``: it is rendered and sent after
+        the transaction commits (see ``clinic.appointment.mail``)."""
         template = self.env.ref(xmlid, raise_if_not_found=False)
-        if not template:
-            return
-        # one composer for the whole batch; recipients come from the template
-        to_notify = self.filtered("patient_id.email")
-        if to_notify:
-            to_notify.with_context(mail_notify_force_send=False).message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment"
+        if template:
+            self.env["clinic.appointment.mail"]._queue(self, template)
+
+    def _post_patient_mail(self, template):
+        """Post ``template`` on these appointments for their patients: one
+        composer for the batch; the recipients come from the template."""
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(mail_notify_force_send=False)
+            .create(
+                {
+                    "composition_mode": "comment",
+                    "model": self._name,
+                    "res_ids": str(self.ids),
+                    "template_id": template.id,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
+                    "message_type": "comment",
+                }
             )
+        )
+        composer._action_send_mail()
 
     def action_send_payment_link(self):
         """Open the mail composer with the payment link for the patient."""

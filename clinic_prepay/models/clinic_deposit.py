@@ -22,7 +22,8 @@ class ClinicDeposit(models.Model):
 
     _name = "clinic.deposit"
     _description = "Appointment Deposit"
-    _inherit = ["mail.thread", "clinic.guard.mixin"]
+    # no chatter: a deposit's story is told on its appointment and in the ledger
+    _inherit = ["clinic.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -33,7 +34,7 @@ class ClinicDeposit(models.Model):
     patient_id = fields.Many2one(related="appointment_id.patient_id", store=True, index=True)
     company_id = fields.Many2one(related="appointment_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    amount = fields.Monetary(required=True, readonly=True, tracking=True)
+    amount = fields.Monetary(required=True, readonly=True)
     state = fields.Selection(
         [
             ("pending", "Pending"),
@@ -46,7 +47,6 @@ class ClinicDeposit(models.Model):
         default="pending",
         required=True,
         readonly=True,
-        tracking=True,
         index=True,
     )
     invoice_id = fields.Many2one(
@@ -79,7 +79,7 @@ class ClinicDeposit(models.Model):
         help="What the patient paid against the deposit invoice.",
     )
     amount_residual = fields.Monetary(
-        compute="_compute_amount_paid", store=True, string="Amount Due"
+        compute="_compute_amount_residual", store=True, string="Amount Due"
     )
     amount_forfeited = fields.Monetary(readonly=True, copy=False)
     amount_applied = fields.Monetary(
@@ -107,8 +107,6 @@ class ClinicDeposit(models.Model):
         "invoice_ids.amount_residual",
         "invoice_ids.payment_state",
         "invoice_ids.line_ids.matched_credit_ids",
-        "amount_total",
-        "state",
     )
     def _compute_amount_paid(self):
         """Money reconciled with the deposit invoices (credit notes are not money)."""
@@ -123,8 +121,13 @@ class ClinicDeposit(models.Model):
                     ):
                         paid += partial["amount"]
             deposit.amount_paid = deposit.currency_id.round(paid)
+
+    @api.depends("amount_paid", "amount_total", "state")
+    def _compute_amount_residual(self):
+        """What is still asked: nothing once the deposit is no longer open."""
+        for deposit in self:
             deposit.amount_residual = (
-                max(deposit.currency_id.round(deposit.amount_total - paid), 0.0)
+                max(deposit.currency_id.round(deposit.amount_total - deposit.amount_paid), 0.0)
                 if deposit.state == "pending"
                 else 0.0
             )
@@ -153,8 +156,14 @@ class ClinicDeposit(models.Model):
     def create(self, vals_list):
         self._clinic_check_create(vals_list)
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("clinic.deposit") or "/"
+            if vals.get("name", "/") == "/" and vals.get("appointment_id"):
+                # named after its appointment: APT/2026/00013 asks DEP/2026/00013
+                appointment = self.env["clinic.appointment"].browse(vals["appointment_id"])
+                name = appointment.name.replace("APT/", "DEP/", 1)
+                if not name.startswith("DEP/"):
+                    name = f"DEP/{name}"
+                others = len(appointment.deposit_ids)
+                vals["name"] = f"{name}-{others + 1}" if others else name
         return super().create(vals_list)
 
     def write(self, vals):
@@ -340,16 +349,20 @@ class ClinicDeposit(models.Model):
         cancelled (it never reached the ledger); an invoice posted and not
         fully paid (reconciled by hand) has its unpaid rest reversed. What was
         paid stays on the deposit."""
-        for deposit in self.filtered(lambda d: d.state == "pending"):
-            deposit.sudo()._get_request_invoice().button_cancel()
+        pending = self.filtered(lambda d: d.state == "pending")
+        requests = self.env["account.move"].sudo()
+        for deposit in pending:
+            requests |= deposit._get_request_invoice()
+        # one cancellation for the batch
+        requests.button_cancel()
+        for deposit in pending:
             for invoice in deposit._get_posted_invoices():
                 if not invoice.currency_id.is_zero(invoice.amount_residual):
                     deposit._reverse_unpaid_rest(invoice)
-            deposit.invalidate_recordset(["amount_paid", "amount_residual"])
-            if deposit.currency_id.is_zero(deposit.amount_paid):
-                deposit._set_state("cancelled")
-            else:
-                deposit._set_state("paid")
+        pending.invalidate_recordset(["amount_paid", "amount_residual"])
+        unpaid = pending.filtered(lambda d: d.currency_id.is_zero(d.amount_paid))
+        unpaid._set_state("cancelled")
+        (pending - unpaid)._set_state("paid")
 
     def _reverse_unpaid_rest(self, invoice):
         """Credit note for the unpaid rest of a partly paid deposit invoice,

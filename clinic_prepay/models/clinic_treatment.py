@@ -120,8 +120,8 @@ class ClinicTreatment(models.Model):
         ),
         (
             "duration_positive",
-            "CHECK(duration > 0)",
-            "The duration of a treatment must be positive.",
+            "CHECK(duration > 0 AND duration <= 24)",
+            "A treatment lasts more than nothing and at most a day.",
         ),
     ]
 

@@ -128,6 +128,12 @@ class ClinicCommon(TransactionCase):
             }
         )
 
+    def _patient_mails(self, appointment, subject):
+        """The messages about ``subject`` posted to the patient, once the job
+        has sent the queued mails."""
+        self.env["clinic.appointment.mail"]._cron_send()
+        return appointment.message_ids.filtered(lambda m: subject in (m.subject or ""))
+
     def _deposit_balance(self, appointment):
         """Balance of the deposit account on the appointment's documents."""
         deposits = appointment.deposit_ids

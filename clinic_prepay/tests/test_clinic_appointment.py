@@ -2,9 +2,11 @@
 from datetime import timedelta
 
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from .common import NOW, ClinicPaymentCommon
 
@@ -33,7 +35,7 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertIn(self.patient, event.partner_ids)
         self.assertEqual((event.res_model, event.res_id), ("clinic.appointment", appointment.id))
         # the patient is told
-        message = appointment.message_ids.filtered(lambda m: "is confirmed" in (m.subject or ""))
+        message = self._patient_mails(appointment, "is confirmed")
         self.assertEqual(message.partner_ids, self.patient)
 
     def test_front_desk_books_in_a_few_clicks(self):
@@ -136,9 +138,7 @@ class TestClinicAppointment(ClinicPaymentCommon):
         )
         self.assertTrue(receivable.reconciled)
         self.assertEqual(receivable.amount_residual, 0.0)
-        self.assertTrue(
-            appointment.message_ids.filtered(lambda m: "is confirmed" in (m.subject or ""))
-        )
+        self.assertTrue(self._patient_mails(appointment, "is confirmed"))
 
     def test_partial_payment_keeps_waiting_with_residual(self):
         appointment = self._appointment(NOW + timedelta(days=3))
@@ -190,7 +190,7 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertIn("50.00", composer.body)
         composer.save().action_send_mail()
         self.assertTrue(appointment.access_token)
-        sent = appointment.message_ids.filtered(lambda m: "deposit to pay" in (m.subject or ""))
+        sent = self._patient_mails(appointment, "deposit to pay")
         self.assertEqual(sent.partner_ids, self.patient)
         # the patient pays from the appointment's page (see the portal tests)
         self.assertEqual(appointment._get_payment_url(), appointment.get_portal_url())
@@ -271,9 +271,7 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.assertEqual(deposit.state, "paid")
         self.assertEqual((deposit.amount_forfeited, deposit.amount_refundable), (0.0, 50.0))
         self.assertFalse(appointment.event_id.active, "the slot is free again")
-        self.assertTrue(
-            appointment.message_ids.filtered(lambda m: "is cancelled" in (m.subject or ""))
-        )
+        self.assertTrue(self._patient_mails(appointment, "is cancelled"))
 
     def test_patient_cancels_late(self):
         appointment = self._appointment(NOW + timedelta(hours=20))
@@ -362,22 +360,42 @@ class TestClinicAppointment(ClinicPaymentCommon):
         # later: the deadline does not grow
         appointment.with_user(self.front_desk).start = NOW + timedelta(days=12)
         self.assertEqual(appointment.payment_deadline, deadline)
+        self.assertEqual(len(self._patient_mails(appointment, "has moved")), 1)
         # sooner than the deadline allows: due before the treatment's hours
         appointment.with_user(self.front_desk).start = NOW + timedelta(hours=30)
         before = timedelta(hours=self.treatment_botox.payment_before_hours)
         self.assertEqual(
             appointment.payment_deadline, min(deadline, NOW + timedelta(hours=30) - before)
         )
-        moved = appointment.message_ids.filtered(lambda m: "has moved" in (m.subject or ""))
+        moved = self._patient_mails(appointment, "has moved")
         self.assertEqual(len(moved), 2)
         self.assertEqual(moved.partner_ids, self.patient, "the patient only")
-        # a draft or a note is no move
+        # a note is no move
         appointment.with_user(self.front_desk).note = "Allergic to latex"
-        self.assertEqual(
-            len(appointment.message_ids.filtered(lambda m: "has moved" in (m.subject or ""))), 2
-        )
+        self.assertEqual(len(self._patient_mails(appointment, "has moved")), 2)
+        # two moves before the job runs: one mail, with the last time
+        appointment.with_user(self.front_desk).start = NOW + timedelta(days=13)
+        appointment.with_user(self.front_desk).start = NOW + timedelta(days=14)
+        self.assertEqual(len(self._patient_mails(appointment, "has moved")), 3)
 
-    # --- double booking ----------------------------------------------------
+    def test_calendar_window_reads_are_bounded_on_start(self):
+        # an appointment across midnight belongs to both days
+        late = self._appointment(NOW + timedelta(days=2, hours=15, minutes=30))
+        late.action_book()
+        day = NOW + timedelta(days=3, hours=-8)
+        window = [("start", "<=", day + timedelta(days=1)), ("stop", ">=", day)]
+        Appointment = self.env["clinic.appointment"]
+        bounded = Appointment._bound_on_start(window)
+        self.assertIn(("start", ">=", day - timedelta(days=1)), bounded)
+        self.assertIn(late, Appointment.search(window))
+        self.assertIn(late, Appointment.search(["|", ("id", "=", 0), "&", *window]))
+        # not inside an alternative: nothing is added there
+        alternative = ["|", ("stop", ">=", day), ("state", "=", "draft")]
+        self.assertEqual(Appointment._bound_on_start(alternative), alternative)
+        # and no appointment lasts more than a day: the database says so
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.treatment_botox.duration = 25
+            self.env.flush_all()
 
     def test_double_booking_refused_with_a_clear_message(self):
         first = self._appointment(NOW + timedelta(days=1))

@@ -79,6 +79,10 @@ class TestClinicConcurrency(BaseCase):
             appointments.filtered(
                 lambda a: a.state in ("draft", "awaiting_payment", "confirmed")
             ).write({"state": "cancelled"})
+            # their patients' mails are not for the other tests' job runs
+            env["clinic.appointment.mail"].search(
+                [("appointment_id", "in", appointments.ids)]
+            ).unlink()
             env["res.users"].browse(self.practitioner_id).active = False
             env["clinic.treatment"].browse(self.treatment_id).active = False
 
@@ -325,3 +329,42 @@ class TestClinicConcurrency(BaseCase):
         state, payments = self._payments_of(appointment_id)
         self.assertEqual(state, "confirmed")
         self.assertEqual(len(payments), 1)
+
+    def test_two_job_runs_send_each_patient_mail_once(self):
+        """The mail job takes its rows with SKIP LOCKED: a second worker
+        running meanwhile leaves a mail being sent alone."""
+        with self.registry.cursor() as cr:
+            # whatever other committed work queued is sent first
+            self._env(cr)["clinic.appointment.mail"]._cron_send()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            patient = env["res.partner"].create(
+                {"name": "Mailed Racer", "email": "mailed.racer@example.com"}
+            )
+            appointment = env["clinic.appointment"].create(
+                dict(self._vals(start=NOW + timedelta(days=401)), patient_id=patient.id)
+            )
+            appointment.action_book()
+            appointment.action_cancel_by_clinic()
+            appointment_id = appointment.id
+        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
+            env1, env2 = self._env(cr1), self._env(cr2)
+            # the first worker has taken the mail; its transaction is open
+            cr1.execute(
+                "SELECT id FROM clinic_appointment_mail WHERE appointment_id = %s FOR UPDATE",
+                [appointment_id],
+            )
+            env2["clinic.appointment.mail"]._cron_send()
+            cr2.commit()
+            env1["clinic.appointment.mail"]._cron_send()
+            cr1.commit()
+            # a third run finds nothing left
+            env2["clinic.appointment.mail"]._cron_send()
+            cr2.commit()
+        with self.registry.cursor() as cr:
+            messages = (
+                self._env(cr)["clinic.appointment"]
+                .browse(appointment_id)
+                .message_ids.filtered(lambda m: "is cancelled" in (m.subject or ""))
+            )
+            self.assertEqual(len(messages), 1)

@@ -33,7 +33,7 @@ class TestCancelUnpaidCron(ClinicCommon):
         self.assertEqual(deposit.invoice_id.state, "cancel")
         self.assertFalse(deposit.amount_refundable)
         # the patient is told
-        mail = appointment.message_ids.filtered(lambda m: "was cancelled" in (m.subject or ""))
+        mail = self._patient_mails(appointment, "was cancelled")
         self.assertEqual(mail.partner_ids, self.patient)
         # the practitioner's time is free and bookable at once
         self.assertFalse(appointment.event_id.active)

@@ -433,7 +433,7 @@ class TestMoneyIntegrity(ClinicPaymentCommon):
         self.assertEqual(deposit.invoice_id.amount_residual, 0.0, "no debt re-opened")
         request = deposit.refund_request_ids
         self.assertEqual((request.state, request.amount), ("submitted", 20.0))
-        mail = appointment.message_ids.filtered(lambda m: "was cancelled" in (m.subject or ""))
+        mail = self._patient_mails(appointment, "was cancelled")
         self.assertIn("will be refunded", mail.body)
 
     # --- 9. done with an open deposit ----------------------------------------

@@ -86,6 +86,12 @@ class OnlineBookingCase(HttpCase):
         )
         return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
+    def _patient_mails(self, appointment, subject):
+        """The messages about ``subject`` posted to the patient, once the job
+        has sent the queued mails."""
+        self.env["clinic.appointment.mail"]._cron_send()
+        return appointment.message_ids.filtered(lambda m: subject in (m.subject or ""))
+
     def _online_appointments(self):
         return self.env["clinic.appointment"].search(
             [("treatment_id", "=", self.treatment.id)], order="id"

@@ -24,7 +24,7 @@ class TestOnlineBooking(OnlineBookingCase):
         self.assertIn("No-show", appointment.consent_text)
         self.assertTrue(appointment.consent_ip and appointment.consent_user_agent)
         self.assertEqual(appointment.deposit_ids.amount_paid, 40.0)
-        confirmed = appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or ""))
+        confirmed = self._patient_mails(appointment, "confirmed")
         self.assertEqual(confirmed.partner_ids, patient, "the patient gets the mail")
 
     def test_slot_json_matches_the_engine(self):

@@ -69,7 +69,7 @@ class TestSelfService(OnlineBookingCase):
         self.assertEqual(appointment.amount_paid, 40.0, "the deposit moved with it")
         self.assertEqual(appointment.deposit_ids.transaction_ids, tx, "no new payment")
         self.assertIn(old_start, self._slot_times(), "the old time is free again")
-        moved = appointment.message_ids.filtered(lambda m: "has moved" in (m.subject or ""))
+        moved = self._patient_mails(appointment, "has moved")
         self.assertEqual(moved.partner_ids, self.patient.partner_id, "the patient is told")
 
     def test_move_to_a_time_overlapping_its_own(self):

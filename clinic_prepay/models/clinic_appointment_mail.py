@@ -1,0 +1,66 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class ClinicAppointmentMail(models.Model):
+    """A patient mail waiting to be sent.
+
+    A payment, a cancellation or a move only queues the patient's mail: the
+    business transaction commits without rendering it. The job that sends
+    the queue is triggered at once and renders the mails after that commit,
+    in batches (one composer per template and batch). A mail waits for the
+    next run of the job: seconds while Odoo's cron workers run, at most the
+    job's interval (five minutes) after a restart.
+    """
+
+    _name = "clinic.appointment.mail"
+    _description = "Clinic: patient mail to send"
+    _order = "id"
+    _log_access = False
+
+    appointment_id = fields.Many2one("clinic.appointment", required=True, ondelete="cascade")
+    template_id = fields.Many2one("mail.template", required=True, ondelete="cascade")
+
+    @api.model
+    def _queue(self, appointments, template):
+        """Queue ``template`` for each of ``appointments``."""
+        if not appointments:
+            return self
+        queued = self.sudo().create(
+            [{"appointment_id": a.id, "template_id": template.id} for a in appointments]
+        )
+        self.env.ref("clinic_prepay.ir_cron_send_patient_mails").sudo()._trigger()
+        return queued
+
+    @api.model
+    def _cron_send(self, batch_size=200):
+        """Send the queued mails, a batch per transaction. Rows are taken with
+        ``FOR UPDATE SKIP LOCKED`` (two workers never send one mail twice)
+        and deleted in the transaction that posts their message."""
+        sent = 0
+        Appointment = self.env["clinic.appointment"]
+        while True:
+            self.env.cr.execute(
+                """
+                SELECT id FROM clinic_appointment_mail
+                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+                """,
+                [batch_size],
+            )
+            queued = self.browse([row[0] for row in self.env.cr.fetchall()])
+            if not queued:
+                break
+            for template in queued.template_id:
+                appointments = queued.filtered(
+                    lambda q, t=template: q.template_id == t
+                ).appointment_id.filtered("patient_id.email")
+                if appointments:
+                    appointments._post_patient_mail(template)
+            sent += len(queued)
+            queued.unlink()
+            self.env["ir.cron"]._notify_progress(done=sent, remaining=self.search_count([]))
+            if Appointment._can_commit():
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if len(queued) < batch_size:
+                break
+        return sent
