@@ -426,9 +426,10 @@ class Bench:
     # Scale
     # ------------------------------------------------------------------
 
-    def fill_appointments(self, count):
-        """``count`` past and future appointments with their calendar events,
-        by SQL; the loyal patient has 1,000 of them."""
+    def fill_appointments(self, first, last, total):
+        """Appointments ``first`` to ``last`` of ``total`` past and future ones
+        (up to a week ahead), with their calendar events, by SQL; one in a
+        hundred is the loyal patient's."""
         env = self.su
         env.flush_all()
         doctors = self.practitioners[:20]
@@ -445,7 +446,7 @@ class Bench:
                        + (n / 20 / 8) * interval '1 day'
                        + (8 + n / 20 %% 8) * interval '1 hour' AS start,
                    (ARRAY['confirmed','done','cancelled','no_show','done'])[1 + n %% 5] AS state
-              FROM generate_series(1, %(count)s) AS n;
+              FROM generate_series(%(first)s, %(last)s) AS n;
             ALTER TABLE bench_fill ADD COLUMN event_id int;
             WITH events AS (
                 INSERT INTO calendar_event (name, start, stop, user_id, privacy, show_as,
@@ -482,8 +483,9 @@ class Bench:
               FROM clinic_appointment a WHERE a.event_id = e.id AND e.res_id IS NULL;
             """,
             {
-                "count": count,
-                "days": count // 20 // 8 - 7,
+                "first": first,
+                "last": last,
+                "days": total // 20 // 8 - 7,
                 "doctors": doctors.ids,
                 "patients": self.patients.ids,
                 "loyal": self.loyal.partner_id.id,
@@ -689,6 +691,9 @@ def main():
         print("Flows, as their users run them, next to the core Odoo work they compose")
         print("(median queries; ms min/median; ratios flow/core):")
         print_flows(rows)
+        # a hundred appointments, then a hundred thousand
+        filled = 100 - bench.su["clinic.appointment"].search_count([])
+        bench.fill_appointments(1, filled, args.appointments)
         count = bench.su["clinic.appointment"].search_count([])
         small = bench.booking_queries()
         print()
@@ -701,7 +706,10 @@ def main():
             f"  ratio {max(results):,}/{min(results):,}: queries {high[0] / low[0]:.2f},"
             f" ms (median) {high[2] / low[2]:.2f}"
         )
-        bench.fill_appointments(args.appointments)
+        existing = bench.su["clinic.appointment"].search_count([])
+        bench.fill_appointments(
+            filled + 1, filled + args.appointments - existing, args.appointments
+        )
         large = bench.booking_queries()
         total = bench.su["clinic.appointment"].search_count([])
         print()

@@ -3,6 +3,7 @@ from . import (
     account_bank_statement_line,
     account_chart_template,
     account_move,
+    calendar_event,
     clinic_appointment,
     clinic_appointment_mail,
     clinic_demo,

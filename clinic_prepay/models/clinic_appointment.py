@@ -3,9 +3,10 @@ import hashlib
 import logging
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+import pytz
 from psycopg2.errors import ExclusionViolation
 
 from odoo import api, fields, models, modules, tools
@@ -123,6 +124,8 @@ class ClinicAppointment(models.Model):
         tracking=True,
     )
     cancel_date = fields.Datetime(readonly=True, copy=False)
+    no_show_date = fields.Datetime(string="No-show Recorded", readonly=True, copy=False)
+    can_undo_no_show = fields.Boolean(compute="_compute_can_undo_no_show")
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
@@ -281,6 +284,12 @@ class ClinicAppointment(models.Model):
     # ------------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------------
+
+    def _compute_can_undo_no_show(self):
+        for appointment in self:
+            appointment.can_undo_no_show = (
+                appointment.state == "no_show" and appointment._can_undo_no_show()
+            )
 
     @api.depends("start", "treatment_id")
     def _compute_stop(self):
@@ -671,7 +680,12 @@ class ClinicAppointment(models.Model):
         Event = (
             self.env["calendar.event"]
             .sudo()
-            .with_context(no_mail_to_attendees=True, mail_create_nolog=True, active_test=False)
+            .with_context(
+                no_mail_to_attendees=True,
+                mail_create_nolog=True,
+                active_test=False,
+                clinic_event_sync=True,
+            )
         )
         keys = None
         if changed is not None:
@@ -715,7 +729,8 @@ class ClinicAppointment(models.Model):
 
     _TRANSITIONS = {
         "awaiting_payment": ("draft",),
-        "confirmed": ("draft", "awaiting_payment", "cancelled"),
+        # a no-show undone the same day
+        "confirmed": ("draft", "awaiting_payment", "cancelled", "no_show"),
         "done": ("confirmed",),
         "cancelled": ("draft", "awaiting_payment", "confirmed"),
         "no_show": ("awaiting_payment", "confirmed"),
@@ -886,10 +901,42 @@ class ClinicAppointment(models.Model):
                 )
             )
         for appointment in self:
-            appointment._set_state("no_show")
+            appointment._set_state("no_show", no_show_date=now)
             appointment.deposit_ids.sudo()._apply_policy(
                 appointment.treatment_id.no_show_forfeit_percent
             )
+        self._send_mail("clinic_prepay.mail_template_appointment_no_show")
+        return True
+
+    def _can_undo_no_show(self):
+        """A no-show is undone the day it was recorded (the clinic's day),
+        while nothing of the deposit was refunded."""
+        self.ensure_one()
+        tz = pytz.timezone(self.company_id._get_clinic_tz())
+        today = datetime.now(tz).date()
+        return (
+            self.state == "no_show"
+            and self.no_show_date
+            and pytz.utc.localize(self.no_show_date).astimezone(tz).date() == today
+            and not self.deposit_ids.refund_request_ids.filtered(lambda r: r.state != "rejected")
+            and not any(self.deposit_ids.mapped("amount_refunded"))
+        )
+
+    def action_undo_no_show(self):
+        """The patient came after all: the booking is confirmed again and
+        what the policy kept goes back on the deposit (the forfeit entry is
+        reversed)."""
+        for appointment in self:
+            if not appointment._can_undo_no_show():
+                raise UserError(
+                    self.env._(
+                        "%(ref)s: a no-show is undone the day it was recorded, before any refund.",
+                        ref=appointment.name,
+                    )
+                )
+            appointment._set_state("confirmed", no_show_date=False)
+            appointment.deposit_ids.sudo()._undo_policy()
+            appointment.message_post(body=self.env._("The no-show was undone: the patient came."))
         return True
 
     def _get_cancel_preview(self):
@@ -1287,9 +1334,12 @@ class ClinicAppointment(models.Model):
     def _send_mail(self, xmlid):
         """Queue the patient mail ``xmlid``: it is rendered and sent after
         the transaction commits (see ``clinic.appointment.mail``)."""
-        template = self.env.ref(xmlid, raise_if_not_found=False)
-        if template:
-            self.env["clinic.appointment.mail"]._queue(self, template)
+        # the id from the cached xmlid: no query to fetch the template here
+        template_id = self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+        if template_id and self:
+            self.env["clinic.appointment.mail"]._queue(
+                self, self.env["mail.template"].browse(template_id)
+            )
 
     def _post_patient_mail(self, template):
         """Post ``template`` on these appointments for their patients: one

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class ClinicAppointmentMail(models.Model):
@@ -23,14 +24,34 @@ class ClinicAppointmentMail(models.Model):
 
     @api.model
     def _queue(self, appointments, template):
-        """Queue ``template`` for each of ``appointments``."""
+        """Queue ``template`` for each of ``appointments`` and trigger the job
+        now: one INSERT in the business transaction, nothing rendered."""
         if not appointments:
-            return self
-        queued = self.sudo().create(
-            [{"appointment_id": a.id, "template_id": template.id} for a in appointments]
+            return
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "clinic_prepay.ir_cron_send_patient_mails"
         )
-        self.env.ref("clinic_prepay.ir_cron_send_patient_mails").sudo()._trigger()
-        return queued
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH queued AS (
+                    INSERT INTO clinic_appointment_mail (appointment_id, template_id)
+                    SELECT unnest(%(ids)s::int[]), %(template)s
+                )
+                INSERT INTO ir_cron_trigger
+                       (cron_id, call_at, create_uid, create_date, write_uid, write_date)
+                VALUES (%(cron)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                """,
+                ids=appointments.ids,
+                template=template.id,
+                cron=cron_id,
+                now=now,
+                uid=self.env.uid,
+            )
+        )
+        # wake the cron workers once this transaction commits
+        self.env.cr.postcommit.add(self.env["ir.cron"].browse(cron_id)._notifydb)
 
     @api.model
     def _cron_send(self, batch_size=200):

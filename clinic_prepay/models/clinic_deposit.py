@@ -584,6 +584,28 @@ class ClinicDeposit(models.Model):
             if forfeit:
                 deposit._set_state("forfeited")
 
+    def _undo_policy(self):
+        """Undo a no-show's policy: the forfeit entry is reversed and the
+        money is held again, neither kept nor refundable."""
+        for deposit in self.filtered(lambda d: d.state in ("paid", "forfeited")):
+            move = deposit.forfeit_move_id
+            if move:
+                reversal = move._reverse_moves(
+                    [
+                        {
+                            "ref": self.env._("No-show undone: %(ref)s", ref=move.ref),
+                            "date": fields.Date.context_today(self),
+                        }
+                    ]
+                )
+                reversal.action_post()
+                deposit.forfeit_move_id = False
+            deposit._set_amounts(
+                forfeited=-deposit.amount_forfeited, refundable=-deposit.amount_refundable
+            )
+            if deposit.state == "forfeited":
+                deposit._set_state("paid")
+
     def _apply_to_final_invoice(self):
         """The treatment is invoiced: what was paid is deducted there."""
         for deposit in self.filtered(lambda d: d.state == "paid"):

@@ -1,5 +1,6 @@
 from . import (
     test_accounting,
+    test_back_office,
     test_clinic_appointment,
     test_clinic_concurrency,
     test_clinic_cron,

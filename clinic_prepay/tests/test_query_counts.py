@@ -74,7 +74,7 @@ class TestQueryCounts(ClinicPaymentCommon):
             )
             wizard.action_confirm()
 
-        self._count(208, pay)
+        self._count(204, pay)
         self.assertEqual(appointment.state, "confirmed")
 
     @warmup
@@ -87,7 +87,7 @@ class TestQueryCounts(ClinicPaymentCommon):
         def notify():
             self._pay_online(appointment, tx=env["payment.transaction"].browse(tx.id))
 
-        self._count(208, notify)
+        self._count(204, notify)
         self.assertEqual(appointment.state, "confirmed")
 
     @warmup
@@ -105,7 +105,7 @@ class TestQueryCounts(ClinicPaymentCommon):
             ],
         )
         env = self._as(self.front_desk)
-        self._count(54, lambda: env["clinic.appointment"].browse(appointment.id).action_no_show())
+        self._count(55, lambda: env["clinic.appointment"].browse(appointment.id).action_no_show())
         self.assertEqual(appointment.state, "no_show")
 
     @warmup
@@ -127,5 +127,5 @@ class TestQueryCounts(ClinicPaymentCommon):
             [fields.Datetime.now() - timedelta(minutes=1), tuple(appointments.ids)],
         )
         env = self._as(self.env.ref("base.user_root"))
-        self._count(76, lambda: env["clinic.appointment"]._cron_cancel_unpaid())
+        self._count(72, lambda: env["clinic.appointment"]._cron_cancel_unpaid())
         self.assertEqual(set(appointments.mapped("state")), {"cancelled"})
