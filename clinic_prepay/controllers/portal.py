@@ -8,9 +8,13 @@ from odoo.http import request
 
 class ClinicPortal(CustomerPortal):
     def _get_clinic_appointment_domain(self):
-        """The user's own appointments, whoever the user is (staff included)."""
+        """The user's own bookings, whoever the user is (staff included); a
+        draft is the desk's work in progress, not a booking yet."""
         partner = request.env.user.partner_id
-        return [("patient_id", "child_of", partner.commercial_partner_id.ids)]
+        return [
+            ("patient_id", "child_of", partner.commercial_partner_id.ids),
+            ("state", "!=", "draft"),
+        ]
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)

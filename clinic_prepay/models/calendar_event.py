@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 # what an appointment's event takes from its appointment only
@@ -30,7 +30,7 @@ class CalendarEvent(models.Model):
     def _get_clinic_appointments(self):
         """The appointments these events show, with the user's rights."""
         ids = [e.res_id for e in self if e.res_model == "clinic.appointment" and e.res_id]
-        return self.env["clinic.appointment"].browse(ids)
+        return self.env["clinic.appointment"].browse(ids).exists()
 
     def write(self, vals):
         """A change made on an appointment's event (a drag in the calendar,
@@ -89,15 +89,14 @@ class CalendarEvent(models.Model):
             return fields.Datetime.to_datetime(value) != event[name]
         return (value or False) != (event[name] or False)
 
-    def unlink(self):
-        if not self.env.context.get("clinic_event_sync"):
-            appointments = self._get_clinic_appointments()
-            if appointments:
-                raise UserError(
-                    self.env._(
-                        "%(refs)s: an appointment's event is not deleted; cancel the"
-                        " appointment instead.",
-                        refs=", ".join(appointments.sudo().mapped("name")),
-                    )
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_appointment(self):
+        appointments = self._get_clinic_appointments()
+        if appointments and not self.env.context.get("clinic_event_sync"):
+            raise UserError(
+                self.env._(
+                    "%(refs)s: an appointment's event is not deleted; cancel the"
+                    " appointment instead.",
+                    refs=", ".join(appointments.sudo().mapped("name")),
                 )
-        return super().unlink()
+            )

@@ -84,8 +84,10 @@ class ClinicAppointment(models.Model):
         required=True,
         tracking=True,
         index=True,
-        domain="[('share', '=', False)]",
-        default=lambda self: self.env.user,
+        domain="[('id', 'in', allowed_practitioner_ids)]",
+    )
+    allowed_practitioner_ids = fields.Many2many(
+        "res.users", compute="_compute_allowed_practitioner_ids"
     )
     start = fields.Datetime(required=True, tracking=True)
     stop = fields.Datetime(
@@ -126,6 +128,11 @@ class ClinicAppointment(models.Model):
     cancel_date = fields.Datetime(readonly=True, copy=False)
     no_show_date = fields.Datetime(string="No-show Recorded", readonly=True, copy=False)
     can_undo_no_show = fields.Boolean(compute="_compute_can_undo_no_show")
+    amount_refund_left = fields.Monetary(
+        string="Refundable, Not Requested",
+        compute="_compute_amount_refund_left",
+        help="Refundable money no open refund request claims yet.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
@@ -285,6 +292,87 @@ class ClinicAppointment(models.Model):
     # Computes
     # ------------------------------------------------------------------------
 
+    @api.depends("treatment_id")
+    def _compute_allowed_practitioner_ids(self):
+        """The treatment's practitioners; the clinic's users for a treatment
+        that names none."""
+        clinic_users = (
+            self.env.ref("clinic_prepay.group_clinic_user")
+            .sudo()
+            .users.filtered(lambda u: not u.share)
+        )
+        for appointment in self:
+            appointment.allowed_practitioner_ids = (
+                appointment.treatment_id.practitioner_ids.filtered("active") or clinic_users
+            )
+
+    @api.onchange("treatment_id")
+    def _onchange_treatment_id_practitioner(self):
+        practitioners = self.treatment_id.practitioner_ids.filtered("active")
+        if len(practitioners) == 1:
+            self.practitioner_id = practitioners
+        elif practitioners and self.practitioner_id not in practitioners:
+            self.practitioner_id = False
+
+    @api.onchange("practitioner_id", "start", "treatment_id")
+    def _onchange_working_hours(self):
+        if self.practitioner_id and self.start and self.stop and self._outside_working_hours():
+            return {
+                "warning": {
+                    "title": self.env._("Outside working hours"),
+                    "message": self.env._(
+                        "%(practitioner)s does not work at that time; only a manager can book it.",
+                        practitioner=self.practitioner_id.name,
+                    ),
+                }
+            }
+
+    def _outside_working_hours(self):
+        """The appointments outside their practitioner's working hours (for
+        practitioners whose working hours are set)."""
+        outside = self.browse()
+        for appointment in self:
+            practitioner = appointment.practitioner_id
+            if not practitioner.sudo().resource_ids[:1].calendar_id:
+                continue
+            intervals = appointment.treatment_id._get_work_intervals(
+                practitioner, appointment.start, appointment.stop
+            ).get(practitioner.id, [])
+            # contiguous periods make one (a booking across two of them fits)
+            merged = []
+            for work_start, work_stop in sorted(intervals):
+                if merged and work_start <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], work_stop))
+                else:
+                    merged.append((work_start, work_stop))
+            if not any(
+                work_start <= appointment.start and appointment.stop <= work_stop
+                for work_start, work_stop in merged
+            ):
+                outside |= appointment
+        return outside
+
+    def _check_working_hours(self):
+        """Outside the practitioner's working hours, only a manager books."""
+        if self.env.su or self.env.user.has_group("clinic_prepay.group_clinic_manager"):
+            return
+        outside = self._outside_working_hours()
+        if outside:
+            raise UserError(
+                self.env._(
+                    "%(refs)s: %(practitioner)s does not work at that time; ask a manager"
+                    " to book it.",
+                    refs=", ".join(outside.mapped("name")),
+                    practitioner=outside[:1].practitioner_id.name,
+                )
+            )
+
+    def _compute_amount_refund_left(self):
+        for appointment in self:
+            appointment.amount_refund_left = sum(
+                deposit._get_refundable_left() for deposit in appointment.sudo().deposit_ids
+            )
+
     def _compute_can_undo_no_show(self):
         for appointment in self:
             appointment.can_undo_no_show = (
@@ -312,6 +400,7 @@ class ClinicAppointment(models.Model):
             appointment.deposit_required = appointment.treatment_id.deposit_amount
 
     @api.depends(
+        "state",
         "deposit_required",
         "deposit_ids.amount_paid",
         "deposit_ids.amount_forfeited",
@@ -330,7 +419,10 @@ class ClinicAppointment(models.Model):
             appointment.amount_refunded = sum(deposits.mapped("amount_refunded"))
             pending = deposits.filtered(lambda d: d.state == "pending")
             appointment.amount_due = sum(pending.mapped("amount_residual"))
-            if not appointment.deposit_required and not deposits:
+            if appointment.state == "draft":
+                # nothing is asked before the booking
+                status = False
+            elif not appointment.deposit_required and not deposits:
                 status = "none"
             elif appointment.currency_id.is_zero(paid):
                 status = "unpaid"
@@ -377,18 +469,28 @@ class ClinicAppointment(models.Model):
             appointment.access_url = f"/my/appointments/{appointment.id}"
         return res
 
-    @api.depends("name", "patient_id", "treatment_id")
+    @api.depends("name", "patient_id", "treatment_id", "payment_status")
+    @api.depends_context("clinic_calendar")
     def _compute_display_name(self):
+        """Patient and treatment first (what the desk looks for), then the
+        reference; in the calendar, whether the deposit is paid."""
+        in_calendar = self.env.context.get("clinic_calendar")
+        markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": "€ "}
         for appointment in self:
-            appointment.display_name = " - ".join(
+            name = " - ".join(
                 part
-                for part in (
-                    appointment.name if appointment.name != "/" else False,
-                    appointment.patient_id.name,
-                    appointment.treatment_id.name,
-                )
+                for part in (appointment.patient_id.name, appointment.treatment_id.name)
                 if part
             )
+            if in_calendar:
+                marker = markers.get(appointment.payment_status, "")
+                appointment.display_name = f"{marker}{name}"
+            elif appointment.name and appointment.name != "/":
+                appointment.display_name = (
+                    f"{name} ({appointment.name})" if name else appointment.name
+                )
+            else:
+                appointment.display_name = name
 
     # ------------------------------------------------------------------------
     # Constraints
@@ -603,6 +705,7 @@ class ClinicAppointment(models.Model):
             [a.id for a, old in before.items() if (a.start, a.practitioner_id) != old]
         )
         if moved:
+            moved._check_working_hours()
             moved._on_rescheduled()
         return res
 
@@ -662,7 +765,7 @@ class ClinicAppointment(models.Model):
     def _prepare_event_vals(self):
         self.ensure_one()
         return {
-            "name": f"{self.treatment_id.name} - {self.patient_id.name}",
+            "name": f"{self.patient_id.name} - {self.treatment_id.name}",
             "start": self.start,
             "stop": self.stop,
             "user_id": self.practitioner_id.id,
@@ -774,6 +877,7 @@ class ClinicAppointment(models.Model):
                         "%(ref)s starts in the past; pick a future time.", ref=appointment.name
                     )
                 )
+            appointment._check_working_hours()
             appointment._release_expired_holds(
                 appointment.practitioner_id, appointment.start, appointment.stop
             )
@@ -1440,11 +1544,18 @@ class ClinicAppointment(models.Model):
         return self.deposit_ids.payment_ids._get_records_action(name=self.env._("Payments"))
 
     def action_request_refund(self):
-        """Open a new refund request for the appointment's refundable deposit."""
+        """Open a new refund request for what is refundable and not asked yet."""
         self.ensure_one()
-        deposit = self.deposit_ids.filtered(lambda d: d.amount_refundable > 0)[:1]
+        deposit = self.deposit_ids.filtered(
+            lambda d: d.currency_id.compare_amounts(d._get_refundable_left(), 0.0) > 0
+        )[:1]
         if not deposit:
-            raise UserError(self.env._("%(ref)s has nothing left to refund.", ref=self.name))
+            raise UserError(
+                self.env._(
+                    "%(ref)s has nothing left to refund, or its refund is already requested.",
+                    ref=self.name,
+                )
+            )
         return {
             "type": "ir.actions.act_window",
             "res_model": "clinic.refund.request",
@@ -1462,6 +1573,36 @@ class ClinicAppointment(models.Model):
     def action_view_deposits(self):
         self.ensure_one()
         return self.deposit_ids._get_records_action(name=self.env._("Deposits"))
+
+    def _get_policy_lines(self):
+        """The appointment's policy in plain words, in the clinic's time."""
+        self.ensure_one()
+        treatment = self.treatment_id.with_context(tz=self.company_id._get_clinic_tz())
+        return treatment._get_policy_lines(self.start)
+
+    def _get_ics_attachments(self):
+        """Each appointment as a calendar file (its event's), for the mails."""
+        events = self.sudo().event_id
+        files = events._get_ics_file() if events else {}
+        return {
+            appointment.id: (
+                f"{appointment.name.replace('/', '-')}.ics",
+                files[appointment.sudo().event_id.id],
+            )
+            for appointment in self
+            if appointment.sudo().event_id.id in files
+        }
+
+    def _get_state_badge_class(self):
+        """The colour of the state's badge on the portal."""
+        self.ensure_one()
+        return {
+            "awaiting_payment": "text-bg-warning",
+            "confirmed": "text-bg-success",
+            "done": "text-bg-primary",
+            "cancelled": "text-bg-secondary",
+            "no_show": "text-bg-danger",
+        }.get(self.state, "text-bg-light")
 
     def _get_patient_signup_url(self):
         """A link for a patient without an account to create one (when the

@@ -139,6 +139,19 @@ class ClinicDeposit(models.Model):
             deposit.payment_ids = deposit.invoice_ids._get_reconciled_payments()
             deposit.transaction_ids = deposit.invoice_ids.transaction_ids
 
+    @api.model
+    def action_open_deposit_ledger(self):
+        """The journal items of the company's customer deposits account, for
+        the accountant reconciling it."""
+        account = self.env.company.clinic_deposit_account_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_account_moves_all")
+        action.update(
+            name=self.env._("Customer Deposits: %(account)s", account=account.display_name),
+            domain=[("account_id", "=", account.id), ("parent_state", "=", "posted")],
+            context={"search_default_group_by_partner": 1},
+        )
+        return action
+
     def _get_posted_invoices(self):
         self.ensure_one()
         return self.invoice_ids.filtered(

@@ -287,7 +287,18 @@ class ClinicRefundRequest(models.Model):
             vals["second_approved_by_id" if request.approved_by_id else "approved_by_id"] = user.id
             request.sudo().write(vals)
             request.message_post(body=self.env._("Approved by %(user)s.", user=user.name))
+            request._notify_patient("clinic_prepay.mail_template_refund_approved")
         return True
+
+    def _notify_patient(self, xmlid):
+        """Tell the patients what became of their refund (managers' actions,
+        a few a day: the mail is rendered at once)."""
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        to_notify = self.filtered("patient_id.email")
+        if template and to_notify:
+            to_notify.sudo().with_context(mail_notify_force_send=False).message_post_with_source(
+                template, subtype_xmlid="mail.mt_note"
+            )
 
     def _approve_automatically(self):
         """The cancellation policy set the amount: no manager needed."""
@@ -302,6 +313,21 @@ class ClinicRefundRequest(models.Model):
             request.message_post(
                 body=self.env._("Approved automatically: the cancellation policy set the amount.")
             )
+            request._notify_patient("clinic_prepay.mail_template_refund_approved")
+
+    def action_open_reject(self):
+        """Ask the manager why, then reject."""
+        self._check_manager()
+        self._check_state("submitted", "approved")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject the refund"),
+            "res_model": "clinic.refund.reject",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_request_ids": self.ids},
+        }
 
     def action_reject(self):
         self._check_manager()
@@ -317,6 +343,7 @@ class ClinicRefundRequest(models.Model):
                     reason=request.reject_reason,
                 )
             )
+            request._notify_patient("clinic_prepay.mail_template_refund_rejected")
         return True
 
     def action_execute(self):
@@ -388,10 +415,15 @@ class ClinicRefundRequest(models.Model):
                 # the provider confirmed at once; else its notification finishes it
                 refund_tx._post_process()
             return
+        # paid back from where it came: cash back in cash
+        journal = deposit.payment_ids.filtered(lambda p: p.payment_type == "inbound").journal_id
+        journal = journal.filtered(lambda j: j.type in ("bank", "cash"))[:1]
         wizard = (
             self.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=credit_note.ids)
-            .create({"communication": self.name})
+            .create(
+                {"communication": self.name, **({"journal_id": journal.id} if journal else {})}
+            )
         )
         payment = wizard._create_payments()
         self._finish(payment)
@@ -419,6 +451,7 @@ class ClinicRefundRequest(models.Model):
                 method=dict(self._fields["method"]._description_selection(self.env))[self.method],
             )
         )
+        self._notify_patient("clinic_prepay.mail_template_refund_paid")
 
     def _on_refund_transaction_failed(self):
         """The provider refused the refund: the credit note is cancelled (no

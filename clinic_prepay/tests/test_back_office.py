@@ -129,3 +129,107 @@ class TestBackOffice(ClinicPaymentCommon):
             with self.assertRaisesRegex(UserError, "the day it was recorded"):
                 appointment.with_user(self.front_desk).action_undo_no_show()
         self.assertEqual(appointment.state, "no_show")
+
+    # --- practitioners and their hours -------------------------------------
+
+    def test_the_treatments_practitioners_are_offered(self):
+        form_appointment = self.env["clinic.appointment"].new(
+            {"treatment_id": self.treatment_botox.id, "patient_id": self.patient.id}
+        )
+        self.assertEqual(form_appointment.allowed_practitioner_ids._origin, self.practitioner)
+        form_appointment._onchange_treatment_id_practitioner()
+        self.assertEqual(
+            form_appointment.practitioner_id._origin, self.practitioner, "the only one"
+        )
+        self.assertNotIn(self.internal_user, form_appointment.allowed_practitioner_ids._origin)
+
+    def test_outside_working_hours_only_a_manager_books(self):
+        calendar = self.env["resource.calendar"].create(
+            {"name": "Mornings", "tz": "UTC", "attendance_ids": [(5, 0, 0)]}
+            | {
+                "attendance_ids": [
+                    (
+                        0,
+                        0,
+                        {"name": f"Day {d}", "dayofweek": str(d), "hour_from": 8, "hour_to": 12},
+                    )
+                    for d in range(5)
+                ]
+            }
+        )
+        self.env["resource.resource"].create(
+            {"name": "Dr. Paula", "user_id": self.practitioner.id, "calendar_id": calendar.id}
+        )
+        # Tuesday 15:00: the afternoon is not worked
+        afternoon = self._appointment(NOW + timedelta(days=1, hours=7), user=self.front_desk)
+        self.assertTrue(afternoon._onchange_working_hours())
+        with self.assertRaisesRegex(UserError, "does not work at that time"):
+            afternoon.with_user(self.front_desk).action_book()
+        afternoon.with_user(self.manager).action_book()
+        self.assertEqual(afternoon.state, "awaiting_payment")
+        # Tuesday 09:00 is fine for the desk, and a move out of hours is not
+        morning = self._booked(NOW + timedelta(days=1, hours=1), user=self.front_desk)
+        with self.assertRaisesRegex(UserError, "does not work at that time"):
+            morning.with_user(self.front_desk).start = NOW + timedelta(days=2, hours=9)
+
+    # --- what the desk reads -----------------------------------------------
+
+    def test_names_and_payment_markers(self):
+        draft = self._appointment(NOW + timedelta(days=2))
+        self.assertFalse(draft.payment_status, "nothing is asked of a draft")
+        booked = self._booked(NOW + timedelta(days=3))
+        self.assertEqual(
+            booked.display_name, f"Patricia Patient - Botox ({booked.name})", "patient first"
+        )
+        self.assertEqual(
+            booked.with_context(clinic_calendar=1).display_name, "€ Patricia Patient - Botox"
+        )
+        self._pay_online(booked)
+        booked.invalidate_recordset(["display_name"])
+        self.assertEqual(
+            booked.with_context(clinic_calendar=1).display_name, "✔ Patricia Patient - Botox"
+        )
+        self.assertEqual(booked.event_id.name, "Patricia Patient - Botox")
+
+    def test_booking_mails_carry_the_calendar_file(self):
+        booked = self._booked(NOW + timedelta(days=3))
+        self._pay_online(booked)
+        mail = self._patient_mails(booked, "is confirmed")
+        ics = mail.attachment_ids
+        self.assertEqual(ics.mimetype, "text/calendar")
+        self.assertIn(b"BEGIN:VCALENDAR", ics.raw)
+
+    # --- the manager's policies and the accountant's ledger ----------------
+
+    def test_the_manager_sets_the_policies(self):
+        settings = (
+            self.env["clinic.settings"]
+            .with_user(self.manager)
+            .create({"clinic_free_cancel_hours": 48.0, "clinic_online_hold_minutes": 20})
+        )
+        settings.action_save()
+        self.assertEqual(self.company.clinic_free_cancel_hours, 48.0)
+        self.assertEqual(self.company.clinic_online_hold_minutes, 20)
+        with self.assertRaises(AccessError):
+            self.env["clinic.settings"].with_user(self.front_desk).create(
+                {"clinic_free_cancel_hours": 0.0}
+            )
+        self.assertEqual(self.company.clinic_free_cancel_hours, 48.0)
+
+    def test_the_accountant_opens_the_deposit_account(self):
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Alice Accountant",
+                "login": "clinic_accountant_ledger",
+                "groups_id": [(6, 0, self.env.ref("account.group_account_user").ids)],
+            }
+        )
+        booked = self._booked(NOW + timedelta(days=3))
+        self._pay_online(booked)
+        action = self.env["clinic.deposit"].with_user(accountant).action_open_deposit_ledger()
+        lines = self.env["account.move.line"].with_user(accountant).search(action["domain"])
+        self.assertEqual(lines.account_id, self.deposit_account)
+        self.assertIn(booked.deposit_ids.invoice_ids.line_ids & lines, lines)
+        self.assertTrue(lines)
+        # the Clinic app's menus open for them
+        self.env["clinic.treatment"].with_user(accountant).search([])

@@ -97,7 +97,9 @@ class TestRefundRequest(ClinicPaymentCommon):
         )
         self.assertTrue(all(receivables.mapped("reconciled")))
         self.assertEqual(sum(receivables.mapped("amount_residual")), 0.0)
-        self.assertIn("refunded to Patricia Patient", request.message_ids[0].body)
+        self.assertTrue(
+            request.message_ids.filtered(lambda m: "refunded to Patricia Patient" in m.body)
+        )
 
     def test_second_execution_changes_nothing(self):
         appointment = self._cancelled_paid()
@@ -127,10 +129,13 @@ class TestRefundRequest(ClinicPaymentCommon):
     def test_over_refund_refused(self):
         appointment = self._cancelled_paid()
         open_request = appointment.deposit_ids.refund_request_ids
-        with self.assertRaises(ValidationError):
-            self._draft_request(appointment, amount=10.0).with_user(
-                self.front_desk
-            ).action_submit()
+        # the open request claims it all: nothing more can be asked, even by RPC
+        with self.assertRaisesRegex(UserError, "already requested"):
+            appointment.with_user(self.front_desk).action_request_refund()
+        with self.assertRaisesRegex(ValidationError, "more than"):
+            self.env["clinic.refund.request"].with_user(self.front_desk).create(
+                {"deposit_id": appointment.deposit_ids.id, "amount": 10.0, "reason": "again"}
+            )
         open_request.with_user(self.manager).write({"reject_reason": "no"})
         open_request.with_user(self.manager).action_reject()
         with self.assertRaisesRegex(ValidationError, "more than"):
@@ -219,3 +224,49 @@ class TestRefundRequest(ClinicPaymentCommon):
         self.assertEqual(mine.state, "submitted")
         with self.assertRaises(AccessError):
             mine.with_user(portal).write({"amount": 1.0})
+
+    def test_the_patient_hears_of_each_step_and_cash_goes_back_in_cash(self):
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        cash = self.env["account.journal"].search(
+            [("type", "=", "cash"), ("company_id", "=", self.company.id)], limit=1
+        )
+        self._pay_at_desk(appointment, journal=cash)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        request = appointment.deposit_ids.refund_request_ids
+        # the cancellation's request claims it all: nothing left to request
+        self.assertFalse(appointment.amount_refund_left)
+        with self.assertRaisesRegex(UserError, "already requested"):
+            appointment.with_user(self.front_desk).action_request_refund()
+        request.with_user(self.manager).action_approve()
+        request.with_user(self.manager).action_execute()
+        self.assertEqual(request.payment_id.journal_id, cash, "cash back in cash")
+        subjects = request.message_ids.filtered(lambda m: m.partner_ids == self.patient).mapped(
+            "subject"
+        )
+        self.assertTrue(any("is approved" in s for s in subjects), subjects)
+        self.assertTrue(any("on its way" in s for s in subjects), subjects)
+        # no copy to the staff who follow the request
+        mails = request.message_ids.filtered(lambda m: m.subject and "on its way" in m.subject)
+        self.assertEqual(mails.notification_ids.res_partner_id, self.patient)
+
+    def test_a_rejection_asks_why_and_tells_the_patient(self):
+        request = self._cancelled_paid().deposit_ids.refund_request_ids
+        action = request.with_user(self.manager).action_open_reject()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.manager)
+            .with_context(**action["context"])
+            .create({"reason": "The visit took place."})
+        )
+        wizard.action_reject()
+        self.assertEqual(
+            (request.state, request.reject_reason), ("rejected", "The visit took place.")
+        )
+        mail = request.message_ids.filtered(lambda m: m.partner_ids == self.patient)
+        self.assertIn("The visit took place.", mail.body)
+        # the desk cannot reject, not even through the dialog
+        with self.assertRaises(AccessError):
+            self.env["clinic.refund.reject"].with_user(self.front_desk).create(
+                {"request_ids": [(6, 0, request.ids)], "reason": "no"}
+            )

@@ -84,6 +84,21 @@ class TestClinicPortal(HttpCase):
         home = self.url_open("/my/home")
         self.assertIn("/my/appointments", home.text)
 
+    def test_a_draft_is_not_shown_to_the_patient(self):
+        draft = self.env["clinic.appointment"].create(
+            {
+                "patient_id": self.patient_user.partner_id.id,
+                "treatment_id": self.mine.treatment_id.id,
+                "practitioner_id": self.mine.practitioner_id.id,
+                "start": self.mine.start + timedelta(days=1),
+            }
+        )
+        self.authenticate("portal_patricia", "portal_patricia")
+        self.assertNotIn(draft.name, self._get("/my/appointments").text)
+        self._assert_refused(self._get(f"/my/appointments/{draft.id}"))
+        # the booking badge has the state's colour
+        self.assertIn("text-bg-warning", self._get(f"/my/appointments/{self.mine.id}").text)
+
     def test_patient_pays_the_deposit_online(self):
         """The patient's journey: the appointment page, Odoo's payment form
         (demo provider), back on the appointment, confirmed and paid."""

@@ -35,9 +35,6 @@ class TestClinicUi(HttpCase):
             groups="clinic_prepay.group_clinic_user",
             tz="UTC",
         )
-        patient = self.env["res.partner"].create(
-            {"name": "Tour Patient", "email": "tour.patient@example.com"}
-        )
         product = self.env["product.product"].create(
             {
                 "name": "Tour Botox",
@@ -52,9 +49,12 @@ class TestClinicUi(HttpCase):
                 "product_id": product.id,
                 "deposit_type": "fixed",
                 "deposit_fixed": 50.0,
+                "practitioner_ids": [Command.set(user.ids)],
             }
         )
         self.start_tour("/odoo", "clinic_prepay_front_desk_tour", login="tour_desk")
+        patient = self.env["res.partner"].search([("name", "=", "Tour New Caller")])
+        self.assertEqual(patient.create_uid, user, "registered by the desk during the call")
         appointment = self.env["clinic.appointment"].search([("patient_id", "=", patient.id)])
         self.assertEqual(appointment.state, "confirmed")
         self.assertEqual(appointment.practitioner_id, user)
@@ -113,3 +113,93 @@ class TestClinicUi(HttpCase):
         request = appointment.deposit_ids.refund_request_ids
         self.assertEqual(request.state, "done")
         self.assertEqual(appointment.deposit_ids.state, "refunded")
+
+    def _paid_booking(self, patient_name, practitioner):
+        product = self.env["product.product"].create(
+            {"name": "Tour Peel", "type": "service", "list_price": 100.0}
+        )
+        treatment = self.env["clinic.treatment"].create(
+            {
+                "name": "Tour Peel",
+                "product_id": product.id,
+                "deposit_type": "fixed",
+                "deposit_fixed": 30.0,
+                "practitioner_ids": [Command.set(practitioner.ids)],
+            }
+        )
+        patient = self.env["res.partner"].create(
+            {"name": patient_name, "email": "tour.moved@example.com"}
+        )
+        start = fields.Datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(
+            days=1, hours=1
+        )
+        appointment = self.env["clinic.appointment"].create(
+            {
+                "patient_id": patient.id,
+                "treatment_id": treatment.id,
+                "practitioner_id": practitioner.id,
+                "start": start,
+            }
+        )
+        appointment.action_book()
+        appointment.deposit_ids.sudo()._register_desk_payment(
+            self.env["account.journal"].search(
+                [("type", "=", "cash"), ("company_id", "=", self.env.company.id)], limit=1
+            ),
+            False,
+            fields.Date.today(),
+        )
+        return appointment
+
+    def test_practitioner_moves_a_booking_in_the_calendar(self):
+        practitioner = new_test_user(
+            self.env,
+            login="tour_practitioner",
+            name="Dr. Tour",
+            groups="clinic_prepay.group_clinic_user",
+            tz="UTC",
+        )
+        appointment = self._paid_booking("Mo Moved", practitioner)
+        self.start_tour(
+            f"/odoo/action-calendar.action_calendar_event/{appointment.event_id.id}",
+            "clinic_prepay_practitioner_moves_event_tour",
+            login="tour_practitioner",
+        )
+        expected = (fields.Datetime.now() + timedelta(days=2)).replace(
+            hour=11, minute=0, second=0, microsecond=0
+        )
+        self.assertEqual(appointment.start, expected, "the appointment follows its event")
+        self.assertEqual(appointment.state, "confirmed")
+        self.env["clinic.appointment.mail"]._cron_send()
+        mail = appointment.message_ids.filtered(lambda m: "has moved" in (m.subject or ""))
+        self.assertEqual(mail.partner_ids, appointment.patient_id, "the patient is told")
+        # the patient's page shows the new time
+        self.authenticate(None, None)
+        page = self.url_open(appointment.get_portal_url())
+        self.assertIn(appointment._format_start(), page.text)
+
+    def test_manager_sets_the_policies(self):
+        new_test_user(
+            self.env,
+            login="tour_manager",
+            name="Tour Manager",
+            groups="clinic_prepay.group_clinic_manager",
+        )
+        self.start_tour("/odoo", "clinic_prepay_manager_policies_tour", login="tour_manager")
+        self.assertEqual(self.env.company.clinic_free_cancel_hours, 36.0)
+
+    def test_accountant_opens_the_deposit_account(self):
+        new_test_user(
+            self.env,
+            login="tour_accountant",
+            name="Tour Accountant",
+            groups="account.group_account_manager,account.group_account_user",
+        )
+        practitioner = new_test_user(
+            self.env,
+            login="tour_doc_ledger",
+            name="Dr. Ledger",
+            groups="clinic_prepay.group_clinic_user",
+        )
+        self._paid_booking("Lena Ledger", practitioner)
+        self.start_tour("/odoo", "clinic_prepay_accountant_ledger_tour", login="tour_accountant")

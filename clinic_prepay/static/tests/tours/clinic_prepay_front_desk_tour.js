@@ -38,14 +38,18 @@ registry.category("web_tour.tours").add("clinic_prepay_front_desk_tour", {
             run: "click",
         },
         {
-            content: "Patient",
+            content: "A new patient calls",
             trigger: '.o_field_widget[name="patient_id"] input',
-            run: "edit Tour Patient",
+            run: "edit Tour New Caller",
         },
         {
-            content: "Pick the patient",
-            trigger: '.o-autocomplete--dropdown-item:contains("Tour Patient")',
+            content: "Register them on the spot",
+            trigger: ".o_m2o_dropdown_option_create",
             run: "click",
+        },
+        {
+            content: "The new patient is on the booking",
+            trigger: '.o_field_widget[name="patient_id"] input:value("Tour New Caller")',
         },
         {
             content: "Treatment",
@@ -56,6 +60,10 @@ registry.category("web_tour.tours").add("clinic_prepay_front_desk_tour", {
             content: "Pick the treatment",
             trigger: '.o-autocomplete--dropdown-item:contains("Tour Botox")',
             run: "click",
+        },
+        {
+            content: "The treatment's only practitioner is proposed",
+            trigger: '.o_field_widget[name="practitioner_id"] input:value("Tour Desk")',
         },
         {
             content: "Start",
