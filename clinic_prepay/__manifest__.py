@@ -26,7 +26,7 @@
         "views/clinic_appointment_views.xml",
         "views/clinic_refund_request_views.xml",
         "views/res_config_settings_views.xml",
-        "views/clinic_settings_views.xml",
+        "wizards/clinic_settings_views.xml",
         "wizards/clinic_deposit_payment_views.xml",
         "wizards/clinic_refund_reject_views.xml",
         "views/clinic_prepay_menus.xml",

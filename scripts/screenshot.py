@@ -1,6 +1,7 @@
 """Log in to the local Odoo as a user and screenshot a page with headless Chromium.
 
 Usage: .venv/bin/python scripts/screenshot.py LOGIN URL_PATH OUT.png [--base URL] [--wait S]
+       [--click CSS_SELECTOR]...
 
 A developer tool to look at what users see; it drives Chromium through the
 DevTools protocol (websocket-client), nothing else.
@@ -28,6 +29,7 @@ def main():
     parser.add_argument("--wait", type=float, default=5.0)
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--click", action="append", default=[], help="CSS selector to click")
     args = parser.parse_args()
 
     profile = tempfile.mkdtemp()
@@ -94,6 +96,10 @@ def main():
                 raise SystemExit(f"login {args.login} failed: {result}")
         call("Page.navigate", url=args.base + args.path)
         time.sleep(args.wait)
+        for selector in args.click:
+            # e.g. the calendar's "next week" arrow before the capture
+            evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+            time.sleep(2)
         data = call("Page.captureScreenshot", format="png")["data"]
         with open(args.out, "wb") as out:
             out.write(base64.b64decode(data))

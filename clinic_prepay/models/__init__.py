@@ -9,7 +9,6 @@ from . import (
     clinic_demo,
     clinic_deposit,
     clinic_refund_request,
-    clinic_settings,
     clinic_treatment,
     payment_transaction,
     res_company,

@@ -128,6 +128,7 @@ class ClinicAppointment(models.Model):
     cancel_date = fields.Datetime(readonly=True, copy=False)
     no_show_date = fields.Datetime(string="No-show Recorded", readonly=True, copy=False)
     can_undo_no_show = fields.Boolean(compute="_compute_can_undo_no_show")
+    calendar_title = fields.Char(compute="_compute_calendar_title")
     amount_refund_left = fields.Monetary(
         string="Refundable, Not Requested",
         compute="_compute_amount_refund_left",
@@ -469,28 +470,30 @@ class ClinicAppointment(models.Model):
             appointment.access_url = f"/my/appointments/{appointment.id}"
         return res
 
-    @api.depends("name", "patient_id", "treatment_id", "payment_status")
-    @api.depends_context("clinic_calendar")
+    @api.depends("name", "patient_id", "treatment_id")
     def _compute_display_name(self):
         """Patient and treatment first (what the desk looks for), then the
-        reference; in the calendar, whether the deposit is paid."""
-        in_calendar = self.env.context.get("clinic_calendar")
-        markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": "€ "}
+        reference."""
         for appointment in self:
             name = " - ".join(
                 part
                 for part in (appointment.patient_id.name, appointment.treatment_id.name)
                 if part
             )
-            if in_calendar:
-                marker = markers.get(appointment.payment_status, "")
-                appointment.display_name = f"{marker}{name}"
-            elif appointment.name and appointment.name != "/":
-                appointment.display_name = (
-                    f"{name} ({appointment.name})" if name else appointment.name
-                )
-            else:
-                appointment.display_name = name
+            if appointment.name and appointment.name != "/":
+                name = f"{name} ({appointment.name})" if name else appointment.name
+            appointment.display_name = name
+
+    @api.depends("patient_id", "treatment_id", "payment_status")
+    def _compute_calendar_title(self):
+        """The calendar's title: whether the deposit is paid, then who and what."""
+        markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": "€ "}
+        for appointment in self:
+            appointment.calendar_title = markers.get(appointment.payment_status, "") + " - ".join(
+                part
+                for part in (appointment.patient_id.name, appointment.treatment_id.name)
+                if part
+            )
 
     # ------------------------------------------------------------------------
     # Constraints

@@ -105,4 +105,15 @@ class ClinicAppointment(models.Model):
         pay(no_show)
         move_to_past(no_show, 2)
         no_show.action_no_show()  # no-show, deposit forfeited
+        # expected later today: the desk's Today list
+        today = self.create(
+            {
+                "patient_id": patient.id,
+                "treatment_id": treatments["botox"].id,
+                "practitioner_id": doctor.id,
+                "start": base + timedelta(hours=2),
+            }
+        )
+        today.action_book()
+        pay(today)
         return True

@@ -2,5 +2,6 @@ from . import (
     account_payment_register,
     clinic_deposit_payment,
     clinic_refund_reject,
+    clinic_settings,
     mail_compose_message,
 )
