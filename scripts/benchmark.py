@@ -47,7 +47,8 @@ class Bench:
                     "login": f"bench_dr_{i}",
                     "groups_id": [Command.set(clinic_user.ids)],
                 }
-                for i in range(21)
+                # 0-19 fill the calendar, 20 books, 21 has working hours for the slots
+                for i in range(22)
             ]
         )
         self.desk = env["res.users"].create(
@@ -633,7 +634,7 @@ class Bench:
         self.cr.commit()
 
     def slots(self, scales):
-        doctor = self.practitioners[20]
+        doctor = self.practitioners[21]
         self.su["resource.resource"].create(
             {
                 "name": doctor.name,

@@ -229,3 +229,23 @@ class TestBackOffice(ClinicPaymentCommon):
         self.assertTrue(lines)
         # the Clinic app's menus open for them
         self.env["clinic.treatment"].with_user(accountant).search([])
+
+    def test_mails_a_patient_understands(self):
+        self.company.phone = "+32 2 555 12 12"
+        booked = self._booked(NOW + timedelta(days=3))
+        link = self.env.ref("clinic_prepay.mail_template_appointment_payment_link")
+        body = link._render_field("body_html", booked.ids)[booked.id]
+        self.assertIn("No-show: 50.00", body, "the policy with the amounts")
+        self.assertIn("+32 2 555 12 12", body, "the clinic's phone")
+        # times in the clinic's zone, named, without seconds
+        self.assertIn(booked._format_start(), body)
+        self.assertRegex(booked._format_start(), r"\d{1,2}:\d{2}( [AP]M)? \([\w/]+\)$")
+        self._pay_online(booked)
+        confirmed = self._patient_mails(booked, "is confirmed")
+        self.assertRegex(confirmed.body, r"until\s+24 hours")
+        self.assertNotIn("24.0 hours", confirmed.body)
+        # the cancellation mail promises no refund before it is approved
+        booked.action_cancel_by_clinic()
+        cancelled = self._patient_mails(booked, "is cancelled")
+        self.assertIn("due back to you", cancelled.body)
+        self.assertNotIn("will be refunded", cancelled.body)

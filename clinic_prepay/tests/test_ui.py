@@ -203,3 +203,27 @@ class TestClinicUi(HttpCase):
         )
         self._paid_booking("Lena Ledger", practitioner)
         self.start_tour("/odoo", "clinic_prepay_accountant_ledger_tour", login="tour_accountant")
+
+    def test_practitioner_drags_a_booking_in_the_calendar(self):
+        practitioner = new_test_user(
+            self.env,
+            login="tour_dragger",
+            name="Dr. Drag",
+            groups="clinic_prepay.group_clinic_user",
+            tz="UTC",
+        )
+        appointment = self._paid_booking("Dana Dragged", practitioner)
+        start = (fields.Datetime.now() + timedelta(days=2)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
+        appointment.start = start
+        self.start_tour(
+            "/odoo/action-calendar.action_calendar_event",
+            "clinic_prepay_practitioner_drags_event_tour",
+            login="tour_dragger",
+        )
+        self.assertEqual(appointment.start, start + timedelta(days=1), "moved with its event")
+        self.assertEqual(appointment.event_id.start, start + timedelta(days=1))
+        self.env["clinic.appointment.mail"]._cron_send()
+        mails = appointment.message_ids.filtered(lambda m: "has moved" in (m.subject or ""))
+        self.assertEqual(mails[:1].partner_ids, appointment.patient_id, "the patient is told")

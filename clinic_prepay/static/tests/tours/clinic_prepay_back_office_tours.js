@@ -40,6 +40,10 @@ registry.category("web_tour.tours").add("clinic_prepay_manager_policies_tour", {
             run: "click",
         },
         {
+            content: "The app opens on the calendar",
+            trigger: ".o_calendar_view .fc-view",
+        },
+        {
             content: "Configuration",
             trigger: '.o_main_navbar button[data-menu-xmlid="clinic_prepay.menu_clinic_config"]',
             run: "click",
@@ -76,6 +80,10 @@ registry.category("web_tour.tours").add("clinic_prepay_accountant_ledger_tour", 
             run: "click",
         },
         {
+            content: "The app opens on the calendar",
+            trigger: ".o_calendar_view .fc-view",
+        },
+        {
             content: "The deposit account",
             trigger: '.o_main_navbar a[data-menu-xmlid="clinic_prepay.menu_clinic_deposit_ledger"]',
             run: "click",
@@ -88,6 +96,42 @@ registry.category("web_tour.tours").add("clinic_prepay_accountant_ledger_tour", 
         {
             content: "The deposit received",
             trigger: '.o_list_view .o_data_row:contains("DEP/")',
+        },
+    ],
+});
+
+// a date as the month view names its days (the browser's time zone)
+function isoDay(offset) {
+    const date = new Date();
+    date.setDate(date.getDate() + offset);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+registry.category("web_tour.tours").add("clinic_prepay_practitioner_drags_event_tour", {
+    steps: () => [
+        {
+            content: "Open the scale selector of the Calendar app",
+            trigger: ".scale_button_selection",
+            run: "click",
+        },
+        {
+            content: "The month",
+            trigger: ".o_scale_button_month",
+            run: "click",
+        },
+        {
+            content: "The month is shown",
+            trigger: ".fc-dayGridMonth-view",
+        },
+        {
+            content: "Drag the booking one day later",
+            trigger: 'a.fc-event:contains("Dana Dragged")',
+            run: `drag_and_drop .fc-daygrid-day[data-date="${isoDay(3)}"] .fc-daygrid-day-events`,
+        },
+        {
+            content: "The booking now shows on that day",
+            trigger: `.fc-daygrid-day[data-date="${isoDay(3)}"] a.fc-event:contains("Dana Dragged")`,
         },
     ],
 });
