@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -37,12 +39,16 @@ class CalendarEvent(models.Model):
         its form) goes to the appointment, with every rule of a move (free
         slot, state, future time, the patient told, the deadline); what the
         appointment alone decides is refused with a clear message."""
-        if self.env.context.get("clinic_event_sync"):
+        # only the add-on's own sync (in sudo mode) writes an event directly:
+        # a context key alone can be sent by anyone over RPC
+        if self.env.su and self.env.context.get("clinic_event_sync"):
             return super().write(vals)
-        linked = self.filtered(lambda e: e.res_model == "clinic.appointment" and e.res_id)
+        linked = self.filtered(lambda e: e._get_clinic_appointments())
         owned = set(vals) & APPOINTMENT_OWNED
         if not linked or not owned:
             return super().write(vals)
+        if self - linked:
+            super(CalendarEvent, self - linked).write(vals)
         moves = {"start", "stop", "duration", "user_id"}
         for event in linked:
             appointment = event._get_clinic_appointments()
@@ -61,6 +67,9 @@ class CalendarEvent(models.Model):
             stop = fields.Datetime.to_datetime(vals.get("stop")) or (
                 start + (event.stop - event.start)
             )
+            if vals.get("duration") and not vals.get("stop"):
+                # a new length typed in the event's form
+                stop = start + timedelta(hours=float(vals["duration"]))
             if stop - start != appointment.sudo().stop - appointment.sudo().start:
                 raise UserError(
                     self.env._(
@@ -77,7 +86,7 @@ class CalendarEvent(models.Model):
                 # as the user: their rights and every rule of the appointment
                 appointment.write(move)
         rest = {name: value for name, value in vals.items() if name not in APPOINTMENT_OWNED}
-        return super().write(rest) if rest else True
+        return super(CalendarEvent, linked).write(rest) if rest else True
 
     def _clinic_differs(self, event, name, value):
         field = self._fields[name]
@@ -92,7 +101,7 @@ class CalendarEvent(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_appointment(self):
         appointments = self._get_clinic_appointments()
-        if appointments and not self.env.context.get("clinic_event_sync"):
+        if appointments and not (self.env.su and self.env.context.get("clinic_event_sync")):
             raise UserError(
                 self.env._(
                     "%(refs)s: an appointment's event is not deleted; cancel the"

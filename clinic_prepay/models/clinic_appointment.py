@@ -127,6 +127,7 @@ class ClinicAppointment(models.Model):
     )
     cancel_date = fields.Datetime(readonly=True, copy=False)
     no_show_date = fields.Datetime(string="No-show Recorded", readonly=True, copy=False)
+    state_before_no_show = fields.Char(readonly=True, copy=False)
     can_undo_no_show = fields.Boolean(compute="_compute_can_undo_no_show")
     calendar_title = fields.Char(compute="_compute_calendar_title")
     amount_refund_left = fields.Monetary(
@@ -578,6 +579,8 @@ class ClinicAppointment(models.Model):
     def create(self, vals_list):
         self._clinic_check_create(vals_list)
         for vals in vals_list:
+            if not self.env.su:
+                self.browse()._check_practitioner(vals)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("clinic.appointment") or "/"
             self._check_new_slot(vals)
@@ -617,7 +620,30 @@ class ClinicAppointment(models.Model):
                 )
             )
 
+    def _check_practitioner(self, vals):
+        """A user books a practitioner of the treatment (when it names any),
+        an internal user in any case."""
+        if not vals.get("practitioner_id"):
+            return
+        practitioner = self.env["res.users"].browse(vals["practitioner_id"]).sudo()
+        for appointment in self or [self.browse()]:
+            treatment = (
+                self.env["clinic.treatment"].browse(vals["treatment_id"])
+                if vals.get("treatment_id")
+                else appointment.treatment_id
+            )
+            allowed = treatment.sudo().practitioner_ids
+            if practitioner.share or (allowed and practitioner not in allowed):
+                raise UserError(
+                    self.env._(
+                        "%(practitioner)s does not give %(treatment)s.",
+                        practitioner=practitioner.name,
+                        treatment=treatment.name,
+                    )
+                )
+
     def _clinic_check_user_write(self, vals):
+        self._check_practitioner(vals)
         now = fields.Datetime.now()
         for appointment in self:
             if appointment.state != "draft" and (
@@ -871,6 +897,7 @@ class ClinicAppointment(models.Model):
         """Book the appointment: confirmed at once without deposit, else the
         deposit is asked (its invoice drafted, outside the ledger until money
         arrives) and the appointment waits for payment."""
+        self._check_workflow_access()
         for appointment in self:
             if appointment.state != "draft":
                 raise UserError(self.env._("%(ref)s is already booked.", ref=appointment.name))
@@ -967,6 +994,7 @@ class ClinicAppointment(models.Model):
 
     def action_confirm(self):
         """Confirm without (or before) payment: a clinic manager's decision."""
+        self._check_workflow_access()
         if not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
             raise AccessError(
                 self.env._("Only a clinic manager can confirm an appointment that is not paid.")
@@ -988,6 +1016,7 @@ class ClinicAppointment(models.Model):
         """The treatment was given: invoice it, deducting what was paid. An
         open deposit is settled first (its unpaid rest is no longer asked),
         so the patient is never billed twice."""
+        self._check_workflow_access()
         self._set_state("done")
         for appointment in self:
             deposits = appointment.deposit_ids.sudo()
@@ -998,6 +1027,7 @@ class ClinicAppointment(models.Model):
 
     def action_no_show(self):
         """The patient did not come: the no-show policy applies."""
+        self._check_workflow_access()
         now = fields.Datetime.now()
         early = self.filtered(lambda a: a.state in self._TRANSITIONS["no_show"] and a.start > now)
         if early:
@@ -1008,12 +1038,26 @@ class ClinicAppointment(models.Model):
                 )
             )
         for appointment in self:
-            appointment._set_state("no_show", no_show_date=now)
+            appointment._set_state(
+                "no_show", no_show_date=now, state_before_no_show=appointment.state
+            )
             appointment.deposit_ids.sudo()._apply_policy(
                 appointment.treatment_id.no_show_forfeit_percent
             )
         self._send_mail("clinic_prepay.mail_template_appointment_no_show")
         return True
+
+    def _check_workflow_access(self):
+        """The workflow writes in sudo mode: the caller must be allowed to
+        edit these appointments (a patient reading their own over RPC is
+        not; the portal pages act for them with their own checks). The
+        appointments' only rule for staff is their company: checked on the
+        records already read, without a query."""
+        self.browse().check_access("write")
+        if not self.env.su and self.company_id - self.env.user.company_ids:
+            raise AccessError(
+                self.env._("These appointments belong to a company you do not work for.")
+            )
 
     def _can_undo_no_show(self):
         """A no-show is undone the day it was recorded (the clinic's day),
@@ -1023,6 +1067,8 @@ class ClinicAppointment(models.Model):
         today = datetime.now(tz).date()
         return (
             self.state == "no_show"
+            # a booking still waiting for its deposit is not confirmed by an undo
+            and self.state_before_no_show == "confirmed"
             and self.no_show_date
             and pytz.utc.localize(self.no_show_date).astimezone(tz).date() == today
             and not self.deposit_ids.refund_request_ids.filtered(lambda r: r.state != "rejected")
@@ -1033,6 +1079,7 @@ class ClinicAppointment(models.Model):
         """The patient came after all: the booking is confirmed again and
         what the policy kept goes back on the deposit (the forfeit entry is
         reversed)."""
+        self._check_workflow_access()
         for appointment in self:
             if not appointment._can_undo_no_show():
                 raise UserError(
@@ -1041,9 +1088,25 @@ class ClinicAppointment(models.Model):
                         ref=appointment.name,
                     )
                 )
-            appointment._set_state("confirmed", no_show_date=False)
+            appointment._set_state("confirmed", no_show_date=False, state_before_no_show=False)
             appointment.deposit_ids.sudo()._undo_policy()
-            appointment.message_post(body=self.env._("The no-show was undone: the patient came."))
+            appointment.sudo().message_post(
+                body=self.env._("The no-show was undone: the patient came.")
+            )
+        # the "we missed you" mail not sent yet is withdrawn; else the patient
+        # hears the booking stands
+        no_show_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "clinic_prepay.mail_template_appointment_no_show"
+        )
+        queued = (
+            self.env["clinic.appointment.mail"]
+            .sudo()
+            .search([("appointment_id", "in", self.ids), ("template_id", "=", no_show_id)])
+        )
+        self.filtered(lambda a: a not in queued.appointment_id)._send_mail(
+            "clinic_prepay.mail_template_appointment_confirmed"
+        )
+        queued.unlink()
         return True
 
     def _get_cancel_preview(self):
@@ -1104,6 +1167,7 @@ class ClinicAppointment(models.Model):
 
     def action_cancel_by_patient(self):
         """The patient cancels: free inside the window, else late cancellation."""
+        self._check_workflow_access()
         now = fields.Datetime.now()
         for appointment in self:
             window = timedelta(hours=appointment.treatment_id.free_cancel_hours)
@@ -1116,6 +1180,7 @@ class ClinicAppointment(models.Model):
 
     def action_cancel_by_clinic(self):
         """The clinic cancels: everything paid is refundable."""
+        self._check_workflow_access()
         for appointment in self:
             appointment._cancel("clinic", 0.0)
         return True

@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 
 class ClinicAppointmentMail(models.Model):
@@ -75,8 +79,17 @@ class ClinicAppointmentMail(models.Model):
                 appointments = queued.filtered(
                     lambda q, t=template: q.template_id == t
                 ).appointment_id.filtered("patient_id.email")
-                if appointments:
-                    appointments._post_patient_mail(template)
+                if not appointments:
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        appointments._post_patient_mail(template)
+                except Exception:
+                    # one broken template (a bad edit) must not hold back
+                    # every other mail: its rows are dropped, the error logged
+                    _logger.exception(
+                        "Patient mail %s not sent for %s", template.name, appointments.ids
+                    )
             sent += len(queued)
             queued.unlink()
             self.env["ir.cron"]._notify_progress(done=sent, remaining=self.search_count([]))

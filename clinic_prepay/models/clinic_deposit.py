@@ -82,6 +82,8 @@ class ClinicDeposit(models.Model):
         compute="_compute_amount_residual", store=True, string="Amount Due"
     )
     amount_forfeited = fields.Monetary(readonly=True, copy=False)
+    policy_forfeited = fields.Monetary(readonly=True, copy=False)
+    policy_refundable = fields.Monetary(readonly=True, copy=False)
     amount_applied = fields.Monetary(
         readonly=True, copy=False, help="Deducted from the final invoice."
     )
@@ -176,7 +178,10 @@ class ClinicDeposit(models.Model):
                 if not name.startswith("DEP/"):
                     name = f"DEP/{name}"
                 others = len(appointment.deposit_ids)
-                vals["name"] = f"{name}-{others + 1}" if others else name
+                if others or self.sudo().search_count([("name", "=", name)], limit=1):
+                    # a second deposit, or an older one numbered by sequence
+                    name = f"{name}-{others + 1}"
+                vals["name"] = name
         return super().create(vals_list)
 
     def write(self, vals):
@@ -594,6 +599,8 @@ class ClinicDeposit(models.Model):
                 untaxed = invoice.amount_untaxed * paid / invoice.amount_total
                 deposit._create_forfeit_move(currency.round(untaxed * forfeit_percent / 100.0))
             deposit._set_amounts(forfeited=forfeit, refundable=paid - forfeit)
+            # what this policy decided, for an undo of the same day
+            deposit.write({"policy_forfeited": forfeit, "policy_refundable": paid - forfeit})
             if forfeit:
                 deposit._set_state("forfeited")
 
@@ -613,9 +620,11 @@ class ClinicDeposit(models.Model):
                 )
                 reversal.action_post()
                 deposit.forfeit_move_id = False
+            # only what the policy set: earlier refundable money stays
             deposit._set_amounts(
-                forfeited=-deposit.amount_forfeited, refundable=-deposit.amount_refundable
+                forfeited=-deposit.policy_forfeited, refundable=-deposit.policy_refundable
             )
+            deposit.write({"policy_forfeited": 0.0, "policy_refundable": 0.0})
             if deposit.state == "forfeited":
                 deposit._set_state("paid")
 

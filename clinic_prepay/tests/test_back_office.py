@@ -1,10 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import NOW, ClinicPaymentCommon
 
@@ -249,3 +251,100 @@ class TestBackOffice(ClinicPaymentCommon):
         cancelled = self._patient_mails(booked, "is cancelled")
         self.assertIn("due back to you", cancelled.body)
         self.assertNotIn("will be refunded", cancelled.body)
+
+    # --- what a user may not do over RPC -----------------------------------
+
+    def test_a_patient_runs_no_workflow_over_rpc(self):
+        portal = self.env["res.users"].create(
+            {
+                "name": "Rita RPC",
+                "login": "clinic_rita_rpc",
+                "groups_id": [(6, 0, self.env.ref("base.group_portal").ids)],
+            }
+        )
+        appointment = self._booked(NOW + timedelta(hours=5))
+        appointment.patient_id = portal.partner_id
+        self._pay_online(appointment)
+        for method in (
+            "action_cancel_by_clinic",
+            "action_cancel_by_patient",
+            "action_done",
+            "action_no_show",
+            "action_confirm",
+        ):
+            with self.subTest(method=method), self.assertRaises(AccessError):
+                getattr(appointment.with_user(portal), method)()
+        self.assertEqual(appointment.state, "confirmed")
+
+    def test_the_sync_key_is_no_pass_for_users(self):
+        appointment = self._booked(NOW + timedelta(days=3))
+        event = appointment.event_id.with_user(self.practitioner).with_context(
+            clinic_event_sync=True
+        )
+        with self.assertRaises(UserError), self.cr.savepoint():
+            event.unlink()
+        with self.assertRaises(UserError), self.cr.savepoint():
+            event.write({"active": False})
+        # mixed with another event: each gets what it may
+        other = self.env["calendar.event"].create(
+            {"name": "Lunch", "start": NOW, "stop": NOW + timedelta(hours=1)}
+        )
+        (appointment.event_id | other).write({"description": "Room 2"})
+        self.assertEqual(other.description, appointment.event_id.description)
+        self.assertTrue(appointment.event_id.active)
+
+    def test_the_desk_books_the_treatments_practitioners_only(self):
+        with self.assertRaisesRegex(UserError, "does not give"):
+            self._appointment(
+                NOW + timedelta(days=2), practitioner=self.internal_user, user=self.front_desk
+            )
+        booked = self._booked(NOW + timedelta(days=2), user=self.front_desk)
+        with self.assertRaisesRegex(UserError, "does not give"):
+            booked.with_user(self.front_desk).practitioner_id = self.practitioner2
+
+    def test_an_unpaid_no_show_is_not_undone_into_a_confirmation(self):
+        appointment = self._booked(NOW + timedelta(hours=3))
+        with freeze_time(NOW + timedelta(hours=4)):
+            appointment.action_no_show()
+            self.assertFalse(appointment.can_undo_no_show)
+            with self.assertRaises(UserError):
+                appointment.with_user(self.front_desk).action_undo_no_show()
+        self.assertEqual(appointment.state, "no_show")
+
+    def test_a_manager_sets_only_their_companys_policies(self):
+        other = self.env["res.company"].create({"name": "Other Clinic"})
+        settings = self.env["clinic.settings"].with_user(self.manager).create({})
+        with self.assertRaises(AccessError):
+            settings.write({"company_id": other.id, "clinic_refund_auto_approve": True})
+        self.assertFalse(other.clinic_refund_auto_approve)
+
+    def test_a_broken_template_holds_back_no_other_mail(self):
+        first = self._booked(NOW + timedelta(days=2))
+        second = self._booked(NOW + timedelta(days=3))
+        confirmed = self.env.ref("clinic_prepay.mail_template_appointment_confirmed")
+        first._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+        second.action_cancel_by_clinic()
+        Appointment = type(self.env["clinic.appointment"])
+        post = Appointment._post_patient_mail
+
+        def broken(records, template):
+            # a template a bad edit broke: its rendering fails
+            if template == confirmed:
+                raise ValueError("bad template")
+            return post(records, template)
+
+        with (
+            patch.object(Appointment, "_post_patient_mail", broken),
+            mute_logger("odoo.addons.clinic_prepay.models.clinic_appointment_mail"),
+        ):
+            self.env["clinic.appointment.mail"]._cron_send()
+        self.assertTrue(self._mails_about(second, "is cancelled"))
+        self.assertFalse(self._mails_about(first, "is confirmed"))
+        self.assertFalse(
+            self.env["clinic.appointment.mail"].search(
+                [("appointment_id", "in", (first | second).ids)]
+            )
+        )
+
+    def _mails_about(self, appointment, subject):
+        return appointment.message_ids.filtered(lambda m: subject in (m.subject or ""))

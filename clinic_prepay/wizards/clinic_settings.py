@@ -65,7 +65,10 @@ class ClinicSettings(models.TransientModel):
         return super(ClinicSettings, self.sudo()).create(vals_list).sudo(False)
 
     def write(self, vals):
-        self._check_manager(self.company_id)
+        companies = self.company_id
+        if vals.get("company_id"):
+            companies |= self.env["res.company"].browse(vals["company_id"])
+        self._check_manager(companies)
         return super(ClinicSettings, self.sudo()).write(vals)
 
     def action_save(self):

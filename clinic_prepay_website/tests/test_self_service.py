@@ -155,7 +155,10 @@ class TestSelfService(OnlineBookingCase):
         signup = self.url_open(link.group(1).replace("&amp;", "&"))
         self.assertEqual(signup.status_code, 200)
         self.assertIn('value="gina@example.com"', signup.text, "for the guest's own contact")
-        # no offer to someone who has an account, nor when sign-up is closed
+        # a forwarded link (another browser) does not open the patient's account
+        self.opener.cookies.clear()
+        self.assertNotIn("o_clinic_signup", self.url_open(response.headers["Location"]).text)
+        # nor when sign-up is closed
         website.auth_signup_uninvited = "b2b"
         self.assertNotIn("o_clinic_signup", self.url_open(response.headers["Location"]).text)
 
