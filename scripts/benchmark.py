@@ -87,6 +87,7 @@ class Bench:
                 "duration": 1.0,
                 "deposit_type": "fixed",
                 "deposit_fixed": 30.0,
+                "practitioner_ids": [Command.set(self.practitioners.ids)],
             }
         )
         self.bank = env["account.journal"].search(
@@ -642,7 +643,6 @@ class Bench:
                 "calendar_id": self.su.company.resource_calendar_id.id,
             }
         )
-        self.treatment.practitioner_ids = doctor
         monday = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
         monday += timedelta(days=7 - monday.weekday())
         public = self.su.ref("base.public_user")

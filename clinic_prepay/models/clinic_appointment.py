@@ -1054,7 +1054,8 @@ class ClinicAppointment(models.Model):
         appointments' only rule for staff is their company: checked on the
         records already read, without a query."""
         self.browse().check_access("write")
-        if not self.env.su and self.company_id - self.env.user.company_ids:
+        # the companies the rule allows (cached per user): no query
+        if not self.env.su and self.company_id - self.env.companies:
             raise AccessError(
                 self.env._("These appointments belong to a company you do not work for.")
             )
