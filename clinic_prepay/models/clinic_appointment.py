@@ -1154,14 +1154,7 @@ class ClinicAppointment(models.Model):
                     ref=self.name,
                 )
             )
-        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-        offered = self.treatment_id._get_free_slots(
-            day - timedelta(days=1), day + timedelta(days=2), practitioner, exclude=self
-        )
-        if not any(
-            slot["start"] == start and slot["practitioner_id"] == practitioner.id
-            for slot in offered
-        ):
+        if not self.treatment_id._find_free_slot(start, practitioner, exclude=self):
             raise ValidationError(self.env._("This time was just taken; please choose another."))
         self.write({"start": start, "practitioner_id": practitioner.id})
         return True

@@ -301,6 +301,16 @@ class ClinicTreatment(models.Model):
         slots.sort(key=lambda slot: (slot["start"], slot["practitioner_id"]))
         return slots
 
+    def _find_free_slot(self, start, practitioners=None, exclude=None):
+        """The free slot offered at exactly ``start`` (naive UTC), or False:
+        the day's slots are computed, so only the offered times can be taken."""
+        self.ensure_one()
+        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        slots = self._get_free_slots(
+            day - timedelta(days=1), day + timedelta(days=2), practitioners, exclude=exclude
+        )
+        return next((slot for slot in slots if slot["start"] == start), False)
+
     def _get_work_intervals(self, practitioners, date_from, date_to):
         """Working periods of each practitioner (naive UTC), leaves and public
         holidays removed; the company's calendar for those without one."""

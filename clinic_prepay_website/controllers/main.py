@@ -71,20 +71,25 @@ class ClinicSlotPages:
     def _slot_token(self, slot):
         return fields.Datetime.to_string(slot["start"]).replace(" ", "T")
 
+    def _get_week_slots(self, treatment, week, practitioner, exclude=None):
+        """The clinic's timezone, the Monday of the week asked and its free
+        slots (naive UTC)."""
+        tz = self._get_clinic_tz(treatment)
+        monday = self._get_week(tz, week)
+        slots = treatment._get_free_slots(
+            self._local_to_utc(tz, monday),
+            self._local_to_utc(tz, monday + timedelta(days=7)),
+            self._get_practitioners(treatment, practitioner),
+            exclude=exclude,
+        )
+        return tz, monday, slots
+
     def _prepare_slot_page_values(
         self, treatment, week, practitioner, exclude=None, url="", params=None
     ):
         """Values of the week page of ``treatment``; ``url`` and ``params``
         make the links of its weeks and slots."""
-        tz = self._get_clinic_tz(treatment)
-        monday = self._get_week(tz, week)
-        practitioners = self._get_practitioners(treatment, practitioner)
-        slots = treatment._get_free_slots(
-            self._local_to_utc(tz, monday),
-            self._local_to_utc(tz, monday + timedelta(days=7)),
-            practitioners,
-            exclude=exclude,
-        )
+        tz, monday, slots = self._get_week_slots(treatment, week, practitioner, exclude)
         days = OrderedDict((monday + timedelta(days=i), []) for i in range(7))
         seen = set()
         for slot in slots:
@@ -129,17 +134,10 @@ class ClinicSlotPages:
         }
 
     def _find_slot(self, treatment, start, practitioner, exclude=None):
-        """The free slot offered at exactly ``start`` (naive UTC), or False:
-        the day's slots are computed, so only the offered times can be held."""
-        practitioners = self._get_practitioners(treatment, practitioner)
-        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-        slots = treatment._get_free_slots(
-            day - timedelta(days=1),
-            day + timedelta(days=2),
-            practitioners=practitioners,
-            exclude=exclude,
+        """The free slot offered at exactly ``start`` (naive UTC), or False."""
+        return treatment._find_free_slot(
+            start, self._get_practitioners(treatment, practitioner), exclude=exclude
         )
-        return next((slot for slot in slots if slot["start"] == start), False)
 
     def _parse_start(self, start):
         try:
@@ -183,14 +181,7 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
     def book_slots_json(self, treatment_id, week=None, practitioner=None, **kw):
         """The free slots of a week, for scripts and tests."""
         treatment = self._get_treatment(treatment_id)
-        tz = self._get_clinic_tz(treatment)
-        monday = self._get_week(tz, week)
-        practitioners = self._get_practitioners(treatment, practitioner)
-        slots = treatment._get_free_slots(
-            self._local_to_utc(tz, monday),
-            self._local_to_utc(tz, monday + timedelta(days=7)),
-            practitioners,
-        )
+        _tz, _monday, slots = self._get_week_slots(treatment, week, practitioner)
         return [
             {
                 "start": fields.Datetime.to_string(slot["start"]),
