@@ -15,11 +15,11 @@ write_odoo_conf "$CONF" "$DB" "http_port = $PORT"
 
 if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
     echo "[run] creating the demo clinic database $DB (once; takes a few minutes)"
-    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,payment_demo \
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,payment_demo,payment_stripe \
         --stop-after-init --log-level=warn
 elif [ "${CLINIC_UPGRADE:-1}" = "1" ]; then
     echo "[run] upgrading clinic_prepay in $DB"
-    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay,clinic_prepay_website \
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe \
         --stop-after-init --log-level=warn
 fi
 

@@ -975,20 +975,29 @@ class ClinicAppointment(models.Model):
         )
 
     def _schedule_refund_activity(self, deposit, amount):
-        managers = self.env.ref("clinic_prepay.group_clinic_manager").users.filtered(
-            lambda u: self.company_id in u.company_ids and not u.share
-        )
-        user = managers[:1] or self.env.user
-        self.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Refund the deposit"),
-            note=self.env._(
+        self._schedule_manager_activity(
+            self.env._("Refund the deposit"),
+            self.env._(
                 "%(amount)s was paid on %(deposit)s after %(ref)s stopped waiting for it;"
                 " approve its refund request.",
                 amount=amount,
                 deposit=deposit.name,
                 ref=self.name,
             ),
+        )
+
+    def _schedule_manager_activity(self, summary, note, date_deadline=None):
+        """A to-do for a clinic manager of the appointment's company."""
+        self.ensure_one()
+        managers = self.env.ref("clinic_prepay.group_clinic_manager").users.filtered(
+            lambda u: self.company_id in u.company_ids and not u.share
+        )
+        user = managers[:1] or self.env.user
+        return self.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=date_deadline,
+            summary=summary,
+            note=note,
             user_id=user.id,
         )
 

@@ -653,14 +653,88 @@ class ClinicDeposit(models.Model):
         }
 
     def _record_refund(self, amount):
-        """``amount`` went back to the patient."""
+        """``amount`` went back to the patient: what was refundable first,
+        then (a refund made at the provider) money the deposit still held."""
         for deposit in self:
-            deposit._set_amounts(refunded=amount, refundable=-amount)
+            from_refundable = min(amount, deposit.amount_refundable)
+            deposit._set_amounts(refunded=amount, refundable=-from_refundable)
             holds = deposit.appointment_id.state in ("awaiting_payment", "confirmed")
             if deposit.currency_id.is_zero(deposit.amount_refundable) and not (
                 deposit.amount_forfeited or deposit.amount_applied or holds
             ):
                 deposit._set_state("refunded")
+
+    def _record_provider_refund(self, refund_tx):
+        """A refund made at the provider (its dashboard), not asked by a
+        refund request: it ends as a done request whose credit note is
+        reconciled with the provider's refund payment, and the deposit
+        counts the money as refunded. A booking still on, or a refund of
+        more than the deposit held, is left to a manager's activity."""
+        self.ensure_one()
+        currency = self.currency_id
+        amount = currency.round(-refund_tx.amount)
+        payment = refund_tx.payment_id
+        held = currency.round(self.amount_refundable + self._get_unaccounted())
+        request = (
+            self.env["clinic.refund.request"]
+            .sudo()
+            .create(
+                {
+                    "deposit_id": self.id,
+                    "amount": amount,
+                    "method": "outside",
+                    "state": "in_progress",
+                    "refund_transaction_id": refund_tx.id,
+                    "reason": self.env._(
+                        "Refunded at %(provider)s (%(ref)s), not through a refund request.",
+                        provider=refund_tx.provider_id.name,
+                        ref=refund_tx.provider_reference or refund_tx.reference,
+                    ),
+                }
+            )
+        )
+        credit_note = self._create_credit_note(
+            amount,
+            self.env._("Refund %(ref)s", ref=request.name),
+            partner=payment.partner_id.commercial_partner_id or self._get_refund_partner(),
+        )
+        self._reconcile_receivables(payment.move_id | credit_note)
+        self._record_refund(min(amount, held))
+        request.write(
+            {
+                "state": "done",
+                "done_date": fields.Datetime.now(),
+                "credit_note_id": credit_note.id,
+                "payment_id": payment.id,
+                "amount_approved": amount,
+            }
+        )
+        request.message_post(
+            body=self.env._(
+                "%(amount)s was refunded at %(provider)s; recorded with its credit note.",
+                amount=amount,
+                provider=refund_tx.provider_id.name,
+            )
+        )
+        request._notify_patient("clinic_prepay.mail_template_refund_paid")
+        appointment = self.appointment_id
+        if (
+            appointment.state in ("awaiting_payment", "confirmed")
+            or currency.compare_amounts(amount, held) > 0
+        ):
+            appointment._schedule_manager_activity(
+                self.env._("Refunded at the provider"),
+                self.env._(
+                    "%(amount)s of %(deposit)s was refunded at %(provider)s (%(held)s was"
+                    " held). Check the booking %(ref)s and its deposit.",
+                    amount=amount,
+                    deposit=self.name,
+                    provider=refund_tx.provider_id.name,
+                    held=held,
+                    ref=appointment.name,
+                ),
+            )
+        return request
 
     def _create_forfeit_move(self, amount):
         """Move ``amount`` from the deposit liability to fee income."""

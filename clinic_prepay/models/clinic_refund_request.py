@@ -47,7 +47,11 @@ class ClinicRefundRequest(models.Model):
     reason = fields.Text(required=True, tracking=True)
     reject_reason = fields.Text(readonly=True, tracking=True)
     method = fields.Selection(
-        [("provider", "Back to the original payment"), ("manual", "Manual transfer")],
+        [
+            ("provider", "Back to the original payment"),
+            ("manual", "Manual transfer"),
+            ("outside", "Refunded at the provider"),
+        ],
         compute="_compute_method",
         store=True,
         readonly=False,
@@ -85,6 +89,12 @@ class ClinicRefundRequest(models.Model):
     credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
     payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
     refund_transaction_id = fields.Many2one("payment.transaction", readonly=True, copy=False)
+    provider_attempt = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Refunds the provider refused for this request: each new attempt is a new"
+        " operation at the provider, a retry of the same attempt is not.",
+    )
 
     @api.depends("deposit_id")
     def _compute_amount(self):
@@ -109,6 +119,9 @@ class ClinicRefundRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._clinic_check_create(vals_list)
+        if not self.env.su:
+            for vals in vals_list:
+                self._clinic_check_user_write({"method": vals.get("method")})
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("clinic.refund.request") or "/"
@@ -160,6 +173,12 @@ class ClinicRefundRequest(models.Model):
         return res
 
     def _clinic_check_user_write(self, vals):
+        if vals.get("method") == "outside":
+            raise ValidationError(
+                self.env._(
+                    "Only the provider's notification records a refund made at the provider."
+                )
+            )
         fields_by_state = {
             "deposit_id": ("draft",),
             "reason": ("draft",),
@@ -409,7 +428,15 @@ class ClinicRefundRequest(models.Model):
                 # more than that card paid (part came another way): by transfer
                 source_tx = False
         if source_tx:
-            refund_tx = source_tx._send_refund_request(amount_to_refund=self.amount)
+            # The provider's notification of this refund waits for this
+            # transaction's commit on the same row lock: it finds the refund
+            # recorded here instead of taking it for one made at the provider.
+            self.env.cr.execute(
+                "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE", [source_tx.id]
+            )
+            refund_tx = source_tx.with_context(
+                clinic_refund_request_id=self.id
+            )._send_refund_request(amount_to_refund=self.amount)
             self.write({"state": "in_progress", "refund_transaction_id": refund_tx.id})
             if refund_tx.state == "done":
                 # the provider confirmed at once; else its notification finishes it
@@ -461,7 +488,13 @@ class ClinicRefundRequest(models.Model):
             credit_note = request.credit_note_id
             credit_note.button_draft()
             credit_note.button_cancel()
-            request.write({"state": "approved", "credit_note_id": False})
+            request.write(
+                {
+                    "state": "approved",
+                    "credit_note_id": False,
+                    "provider_attempt": request.provider_attempt + 1,
+                }
+            )
             request.message_post(
                 body=self.env._(
                     "The provider did not refund %(amount)s (%(tx)s): the credit note %(move)s"
@@ -481,3 +514,30 @@ class ClinicRefundRequest(models.Model):
         """The provider confirmed the refund and Odoo posted its payment."""
         for request in self.filtered(lambda r: r.state == "in_progress"):
             request._finish(refund_tx.payment_id)
+
+    def _get_provider_idempotency_key(self):
+        """One key per request and attempt: a retried execution (a rollback
+        after the provider answered, a second click) asks the provider for
+        the same refund, which it makes once."""
+        self.ensure_one()
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        return f"clinic-refund-{uuid}-{self.id}-{self.provider_attempt}"
+
+    def _adopt_refund_transaction(self, refund_tx):
+        """The provider made this approved request's refund, but the
+        execution that asked for it never committed (its notification
+        arrived alone): the request takes it as its own."""
+        for request in self.filtered(lambda r: r.state == "approved"):
+            deposit = request.deposit_id
+            credit_note = deposit._create_credit_note(
+                request.amount,
+                self.env._("Refund %(ref)s", ref=request.name),
+                partner=deposit._get_refund_partner(),
+            )
+            request.write(
+                {
+                    "state": "in_progress",
+                    "credit_note_id": credit_note.id,
+                    "refund_transaction_id": refund_tx.id,
+                }
+            )

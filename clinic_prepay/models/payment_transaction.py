@@ -139,4 +139,10 @@ class PaymentTransaction(models.Model):
             )
             for request in requests:
                 request._on_refund_transaction_done(request.refund_transaction_id)
+            # refunds made at the provider (its dashboard) land on their deposit
+            for refund_tx in (refunds - requests.refund_transaction_id).sudo():
+                deposit = refund_tx.source_transaction_id._clinic_deposits()[:1]
+                if deposit and refund_tx.payment_id:
+                    deposit.appointment_id._lock_for_update()
+                    deposit._record_provider_refund(refund_tx)
         return res

@@ -17,11 +17,48 @@ import stripe
 
 # Run localstripe's aiohttp application on loopback only; its own CLI binds
 # every interface and reloads state from /tmp, which tests must not do.
+# Gaps of localstripe are filled as Stripe behaves: it accepts the parameters
+# Odoo's Stripe provider sends that it does not model (kept on the object), a
+# charge carries its intent's description, and a POST repeated with the same
+# Idempotency-Key gets the first answer instead of acting twice.
 _BOOTSTRAP = """
 import sys
 from aiohttp import web
 from localstripe import resources, server
 resources.Store.dump_to_disk = lambda self: None
+
+def tolerate(cls, *names):
+    init = cls.__init__
+    def __init__(self, *args, **kwargs):
+        kept = {name: kwargs.pop(name) for name in names if name in kwargs}
+        init(self, *args, **kwargs)
+        for name, value in kept.items():
+            setattr(self, name, value)
+    cls.__init__ = __init__
+
+tolerate(resources.PaymentIntent, "description", "shipping", "setup_future_usage")
+tolerate(resources.SetupIntent, "description")
+
+# Stripe copies an intent's description (Odoo's reference) onto its charge.
+create_charge = resources.PaymentIntent._create_charge
+def _create_charge(self, on_failure_now):
+    create_charge(self, on_failure_now)
+    self.latest_charge.description = getattr(self, "description", None)
+resources.PaymentIntent._create_charge = _create_charge
+replies = {}
+
+@web.middleware
+async def idempotency(request, handler):
+    key = request.headers.get("Idempotency-Key")
+    if request.method != "POST" or not key:
+        return await handler(request)
+    if key not in replies:
+        response = await handler(request)
+        replies[key] = (response.status, response.body)
+    status, body = replies[key]
+    return web.Response(status=status, body=body, content_type="application/json")
+
+server.app.middlewares.append(idempotency)
 web.run_app(server.app, host="127.0.0.1", port=int(sys.argv[1]), print=None,
             access_log=None)
 """

@@ -1,0 +1,8 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import (
+    clinic_appointment,
+    clinic_deposit,
+    clinic_stripe_event,
+    payment_provider,
+    res_company,
+)

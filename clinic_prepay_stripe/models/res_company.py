@@ -1,0 +1,30 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command, fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    clinic_provider_fee_account_id = fields.Many2one(
+        "account.account",
+        string="Payment Provider Fees Account",
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+        help="Expense account of the fees the payment provider keeps (dispute fees).",
+    )
+
+    def _clinic_ensure_accounting(self):
+        res = super()._clinic_ensure_accounting()
+        Account = self.env["account.account"].sudo()
+        for company in self.sudo().filtered("chart_template"):
+            if company.clinic_provider_fee_account_id:
+                continue
+            company_account = Account.with_company(company)
+            company.clinic_provider_fee_account_id = company_account.create(
+                {
+                    "name": self.env._("Payment Provider Fees"),
+                    "code": company_account._search_new_account_code("6270", cache=set()),
+                    "account_type": "expense",
+                    "company_ids": [Command.set(company.ids)],
+                }
+            )
+        return res

@@ -1,0 +1,148 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import time
+from datetime import timedelta
+from types import SimpleNamespace
+from unittest.mock import patch
+
+import requests
+import stripe
+
+from odoo import Command, fields
+from odoo.addons.clinic_prepay.tests.common import ClinicCommon
+from odoo.addons.clinic_prepay.tests.stripe_peer import API_KEY, LocalStripe
+from odoo.tests import HttpCase
+
+WEBHOOK_SECRET = "whsec_clinic_prepay_test"
+
+
+class ClinicStripeCase(ClinicCommon, HttpCase):
+    """Odoo's Stripe provider, in test mode, talking to the local Stripe
+    peer (localstripe on 127.0.0.1): Odoo's own requests to Stripe's API are
+    sent to the peer, the SDK too. Webhook events are posted to the real
+    route, signed with the provider's webhook secret by the SDK's scheme."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.peer = LocalStripe().start()
+        cls.addClassCleanup(cls.peer.stop)
+        peer_url = cls.peer.url
+
+        def to_peer(method, url, **kwargs):
+            timeout = kwargs.pop("timeout", 60)
+            return requests.request(
+                method, url.replace("https://api.stripe.com", peer_url), timeout=timeout, **kwargs
+            )
+
+        cls.startClassPatcher(
+            patch(
+                "odoo.addons.payment_stripe.models.payment_provider.requests",
+                SimpleNamespace(request=to_peer, exceptions=requests.exceptions),
+            )
+        )
+        cls.stripe = cls.env.ref("payment.payment_provider_stripe")
+        cls.stripe.write(
+            {
+                "state": "test",
+                "is_published": True,
+                "stripe_secret_key": API_KEY,
+                "stripe_publishable_key": "pk_test_clinic_prepay",
+                "stripe_webhook_secret": WEBHOOK_SECRET,
+            }
+        )
+        cls.card = cls.env.ref("payment.payment_method_card")
+        cls.card.active = True
+        cls.stripe_journal = cls.stripe.journal_id
+
+    # -- helpers -----------------------------------------------------------
+
+    def _booked(self, days=3, treatment=None):
+        appointment = self._appointment(
+            fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
+            + timedelta(days=days, hours=1),
+            treatment=treatment,
+        )
+        appointment.action_book()
+        return appointment
+
+    def _peer_card(self, number="4242424242424242", customer=None):
+        method = stripe.PaymentMethod.create(
+            type="card", card={"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+        )
+        if customer:
+            stripe.PaymentMethod.attach(method.id, customer=customer)
+        return method
+
+    def _peer_get(self, path):
+        return requests.get(
+            self.peer.url + "/v1/" + path,
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            timeout=10,
+        ).json()
+
+    def _pay_with_stripe(self, appointment, card="4242424242424242"):
+        """The patient pays the deposit on Stripe's form: Odoo creates the
+        transaction and its PaymentIntent at the peer, the card confirms it
+        there, and Stripe's signed ``payment_intent.succeeded`` reaches the
+        webhook."""
+        invoice = appointment.deposit_ids.invoice_id
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.stripe.id,
+                    "payment_method_id": self.card.id,
+                    "amount": appointment.deposit_ids.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "stripe", invoice_ids=[Command.set(invoice.ids)]
+                    ),
+                    "operation": "online_direct",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        secret = tx._get_processing_values()["client_secret"]
+        intent_id = secret.split("_secret_")[0]
+        intent = self._peer_get(f"payment_intents/{intent_id}")
+        method = self._peer_card(card, customer=intent["customer"])
+        stripe.PaymentIntent.modify(intent_id, payment_method=method.id)
+        stripe.PaymentIntent.confirm(intent_id)
+        intent = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
+        self.assertEqual(self._post_event("payment_intent.succeeded", intent).status_code, 200)
+        self._post_process()
+        tx.invalidate_recordset()
+        return tx
+
+    def _post_process(self):
+        """What Odoo's post-processing job does (it commits, so tests call
+        the transactions' ``_post_process`` themselves)."""
+        self.env["payment.transaction"].search(
+            [("state", "=", "done"), ("is_post_processed", "=", False)]
+        )._post_process()
+
+    def _event(self, event_type, obj, event_id=None):
+        return {
+            "id": event_id or f"evt_{obj['id']}_{event_type}_{time.monotonic_ns()}",
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "livemode": False,
+            "data": {"object": obj},
+        }
+
+    def _post_event(self, event_type, obj, event=None, secret=WEBHOOK_SECRET, signed=True):
+        """Post a Stripe event to the webhook as Stripe does: the raw JSON,
+        signed ``t=<time>,v1=<HMAC-SHA256>`` with the webhook secret."""
+        payload = json.dumps(event or self._event(event_type, obj))
+        headers = {"Content-Type": "application/json"}
+        if signed:
+            headers["Stripe-Signature"] = stripe.WebhookSignature.generate_signature_header(
+                payload, secret
+            )
+        response = self.url_open("/payment/stripe/webhook", data=payload, headers=headers)
+        self.env.invalidate_all()  # the server wrote through the same cursor
+        return response

@@ -1,0 +1,372 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import time
+from pathlib import Path
+
+import stripe
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import ClinicStripeCase
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@tagged("post_install", "-at_install")
+class TestStripeWebhooks(ClinicStripeCase):
+    """Webhook safety, dashboard refunds, refunds counted once, disputes."""
+
+    def _dispute(self, tx, status, dispute_id="dp_1QclinicDisputeA", fee=1500):
+        """A recorded Stripe dispute object, on ``tx``'s charge."""
+        dispute = json.loads((FIXTURES / "dispute.json").read_text())
+        dispute.update(
+            id=dispute_id,
+            status=status,
+            amount=round(tx.amount * 100),
+            charge=self._charge_id(tx),
+            payment_intent=tx.provider_reference,
+            created=int(time.time()),
+        )
+        dispute["evidence_details"]["due_by"] = int(time.time()) + 7 * 86400
+        for balance_tx in dispute["balance_transactions"]:
+            balance_tx.update(source=dispute_id, amount=-dispute["amount"], fee=fee)
+        return dispute
+
+    def _charge(self, tx):
+        """The charge of ``tx`` as the peer has it now (with its refunds)."""
+        return self._peer_get(f"charges/{self._charge_id(tx)}")
+
+    def _charge_id(self, tx):
+        charge = self._peer_get(f"payment_intents/{tx.provider_reference}")["latest_charge"]
+        return charge["id"] if isinstance(charge, dict) else charge
+
+    def _refund_requests(self, appointment):
+        return appointment.deposit_ids.refund_request_ids
+
+    def _open_receivable(self, moves):
+        return moves.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        )
+
+    # -- the payment itself ---------------------------------------------------
+
+    def test_deposit_paid_through_the_peer_and_its_signed_event(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        self.assertEqual(tx.state, "done")
+        self.assertTrue(tx.provider_reference.startswith("pi_"))
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual(appointment.deposit_ids.state, "paid")
+        self.assertEqual(tx.payment_id.journal_id, self.stripe_journal)
+        event = self.env["clinic.stripe.event"].search([("object_id", "=", tx.provider_reference)])
+        self.assertEqual(event.event_type, "payment_intent.succeeded")
+        self.assertEqual(event.provider_id, self.stripe)
+
+    # -- webhook safety ---------------------------------------------------------
+
+    def _nothing_written(self, appointment, events_before):
+        deposit = appointment.deposit_ids
+        deposit.invalidate_recordset()
+        self.assertFalse(deposit.dispute_state)
+        self.assertFalse(appointment.activity_ids)
+        self.assertEqual(self.env["clinic.stripe.event"].search_count([]), events_before)
+
+    @mute_logger("odoo.addons.clinic_prepay_stripe.models.payment_provider", "odoo.http")
+    def test_unsigned_badly_signed_and_secretless_events_are_refused(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        events_before = self.env["clinic.stripe.event"].search_count([])
+        dispute = self._dispute(tx, "needs_response")
+        unsigned = self._post_event("charge.dispute.created", dispute, signed=False)
+        self.assertEqual(unsigned.status_code, 403)
+        forged = self._post_event("charge.dispute.created", dispute, secret="whsec_forged")
+        self.assertEqual(forged.status_code, 403)
+        self._nothing_written(appointment, events_before)
+        # a body changed after signing
+        event = self._event("charge.dispute.created", dispute)
+        payload = json.dumps(event)
+        header = stripe.WebhookSignature.generate_signature_header(
+            payload, "whsec_clinic_prepay_test"
+        )
+        event["data"]["object"]["amount"] = 1
+        tampered = self.url_open(
+            "/payment/stripe/webhook",
+            data=json.dumps(event),
+            headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        )
+        self.assertEqual(tampered.status_code, 403)
+        # a signature older than the tolerance: a replay of a captured delivery
+        stale = stripe.WebhookSignature.generate_signature_header(
+            payload, "whsec_clinic_prepay_test", timestamp=int(time.time()) - 3600
+        )
+        replay = self.url_open(
+            "/payment/stripe/webhook",
+            data=payload,
+            headers={"Content-Type": "application/json", "Stripe-Signature": stale},
+        )
+        self.assertEqual(replay.status_code, 403)
+        self._nothing_written(appointment, events_before)
+        # no webhook secret on the provider: even a "signed" event is refused,
+        # payment events included (Odoo alone would process them unsigned)
+        self.stripe.stripe_webhook_secret = False
+        for event_type, obj in (
+            ("charge.dispute.created", dispute),
+            ("payment_intent.payment_failed", {"id": tx.provider_reference}),
+        ):
+            response = self._post_event(event_type, obj)
+            self.assertEqual(response.status_code, 403)
+            response = self._post_event(event_type, obj, signed=False)
+            self.assertEqual(response.status_code, 403)
+        self._nothing_written(appointment, events_before)
+        self.assertEqual(tx.state, "done")
+
+    def test_an_event_delivered_five_times_acts_once(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        event = self._event("charge.dispute.created", self._dispute(tx, "needs_response"))
+        for _delivery in range(5):
+            response = self._post_event(None, None, event=event)
+            self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.env["clinic.stripe.event"].search_count([("event_id", "=", event["id"])]), 1
+        )
+        self.assertEqual(len(appointment.activity_ids), 1)
+        disputed = appointment.message_ids.filtered(lambda m: "disputes" in (m.body or ""))
+        self.assertEqual(len(disputed), 1)
+        # the payment's own event, replayed: still one payment
+        intent = self._peer_get(f"payment_intents/{tx.provider_reference}?expand[]=payment_method")
+        event = self._event("payment_intent.succeeded", intent)
+        for _delivery in range(5):
+            self._post_event(None, None, event=event)
+        self._post_process()
+        self.assertEqual(len(appointment.deposit_ids.payment_ids), 1)
+        self.assertEqual(appointment.deposit_ids.amount_paid, 50.0)
+
+    # -- refunds ------------------------------------------------------------------
+
+    def test_dashboard_refund_ends_reconciled_on_the_deposit(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        deposit = appointment.deposit_ids
+        # the clinic refunds 20.00 in the Stripe dashboard
+        stripe.Refund.create(payment_intent=tx.provider_reference, amount=2000)
+        self.assertEqual(self._post_event("charge.refunded", self._charge(tx)).status_code, 200)
+        self._post_process()
+        request = self._refund_requests(appointment)
+        self.assertEqual(len(request), 1)
+        self.assertEqual(request.state, "done")
+        self.assertEqual(request.method, "outside")
+        self.assertEqual(request.amount, 20.0)
+        refund_tx = request.refund_transaction_id
+        self.assertEqual(refund_tx.source_transaction_id, tx)
+        self.assertTrue(refund_tx.provider_reference.startswith("re_"))
+        # the ledger: a credit note on the deposit account, reconciled with
+        # the outbound payment in the Stripe journal
+        credit_note = request.credit_note_id
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(credit_note.payment_state, "paid")
+        self.assertEqual(request.payment_id, refund_tx.payment_id)
+        self.assertEqual(request.payment_id.payment_type, "outbound")
+        self.assertEqual(request.payment_id.journal_id, self.stripe_journal)
+        self.assertFalse(self._open_receivable(credit_note | request.payment_id.move_id))
+        self.assertEqual(self._deposit_balance(appointment), -30.0)
+        self.assertEqual(deposit.amount_refunded, 20.0)
+        self.assertEqual(appointment.amount_refunded, 20.0)
+        # the booking is still on: a manager is told to look at it
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertIn("Refunded at the provider", appointment.activity_ids.mapped("summary"))
+        # the same event again changes nothing
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        self.assertEqual(len(self._refund_requests(appointment)), 1)
+        self.assertEqual(deposit.amount_refunded, 20.0)
+
+    def _approved_refund(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        request = self._refund_requests(appointment)
+        self.assertEqual(request.state, "submitted")
+        request.with_user(self.manager).action_approve()
+        self.assertEqual(request.method, "provider")
+        return appointment, tx, request
+
+    def test_request_refund_then_its_event_counts_once(self):
+        appointment, tx, request = self._approved_refund()
+        request.with_user(self.manager).action_execute()
+        self.assertEqual(request.state, "done")
+        refund_tx = request.refund_transaction_id
+        self.assertEqual(refund_tx.state, "done")
+        # what the peer got: the request named, one refund
+        refunds = stripe.Refund.list(payment_intent=tx.provider_reference).data
+        self.assertEqual(len(refunds), 1)
+        self.assertEqual(refunds[0].metadata["clinic_refund_request"], request.name)
+        self.assertEqual(refunds[0].id, refund_tx.provider_reference)
+        # Stripe's event for that refund arrives afterwards
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        self.assertEqual(self._refund_requests(appointment), request)
+        self.assertEqual(len(tx.child_transaction_ids), 1)
+        self.assertEqual(appointment.deposit_ids.amount_refunded, 50.0)
+        self.assertEqual(self._deposit_balance(appointment), 0.0)
+
+    def test_event_before_the_request_commits_counts_once(self):
+        """The refund left Stripe for the request, but the execution never
+        committed (a crash after Stripe answered): the event comes alone
+        and the request adopts its refund; a later retry sends nothing."""
+        appointment, tx, request = self._approved_refund()
+        key = request._get_provider_idempotency_key()
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            request.with_user(self.manager).action_execute()
+            self.assertEqual(request.state, "done")
+            raise RuntimeError("crash before the commit")
+        request.invalidate_recordset()
+        self.assertEqual(request.state, "approved")
+        self.assertFalse(tx.child_transaction_ids)
+        refunds = stripe.Refund.list(payment_intent=tx.provider_reference).data
+        self.assertEqual(len(refunds), 1, "the refund did leave Stripe")
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        request.invalidate_recordset()
+        self.assertEqual(request.state, "done")
+        self.assertEqual(request.refund_transaction_id.provider_reference, refunds[0].id)
+        self.assertEqual(self._refund_requests(appointment), request, "no dashboard refund")
+        # the manager retries: nothing is sent, nothing counted again
+        request.with_user(self.manager).action_execute()
+        self.assertEqual(len(stripe.Refund.list(payment_intent=tx.provider_reference).data), 1)
+        self.assertEqual(appointment.deposit_ids.amount_refunded, 50.0)
+        self.assertEqual(self._deposit_balance(appointment), 0.0)
+        self.assertEqual(request._get_provider_idempotency_key(), key)
+
+    def test_retried_execution_sends_the_refund_once(self):
+        """An execution rolled back after Stripe answered, then executed
+        again: the idempotency key derived from the request gets the same
+        refund back from Stripe."""
+        appointment, tx, request = self._approved_refund()
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            request.with_user(self.manager).action_execute()
+            raise RuntimeError("crash before the commit")
+        request.invalidate_recordset()
+        request.with_user(self.manager).action_execute()
+        self.assertEqual(request.state, "done")
+        refunds = stripe.Refund.list(payment_intent=tx.provider_reference).data
+        self.assertEqual(len(refunds), 1)
+        self.assertEqual(request.refund_transaction_id.provider_reference, refunds[0].id)
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        self.assertEqual(self._refund_requests(appointment), request)
+        self.assertEqual(appointment.deposit_ids.amount_refunded, 50.0)
+
+    def test_refunds_outside_requests_are_refused_to_users(self):
+        """Only Stripe's signed event records a refund "made at the
+        provider": a user cannot create or turn a request into one."""
+        appointment = self._booked()
+        self._pay_with_stripe(appointment)
+        deposit = appointment.deposit_ids
+        Request = self.env["clinic.refund.request"]
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            Request.with_user(self.manager).create(
+                {"deposit_id": deposit.id, "reason": "x", "amount": 10.0, "method": "outside"}
+            )
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        request = deposit.refund_request_ids
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            request.with_user(self.manager).write({"method": "outside"})
+        self.assertEqual(request.method, "provider")
+        self.assertEqual(Request.search_count([("method", "=", "outside")]), 0)
+
+    # -- disputes -------------------------------------------------------------
+
+    def test_lost_dispute_in_the_ledger(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        deposit = appointment.deposit_ids
+        self._post_event("charge.dispute.created", self._dispute(tx, "needs_response"))
+        self.assertEqual(deposit.dispute_state, "open")
+        self.assertEqual(appointment.dispute_state, "open")
+        self.assertEqual(deposit.dispute_amount, 50.0)
+        activity = appointment.activity_ids
+        self.assertEqual(activity.summary, "Answer the card dispute")
+        self.assertEqual(activity.date_deadline, deposit.dispute_due.date())
+        self.assertTrue(activity.user_id.has_group("clinic_prepay.group_clinic_manager"))
+        self.assertIn(
+            appointment, self.env["clinic.appointment"].search([("dispute_state", "=", "open")])
+        )
+        self._post_event("charge.dispute.closed", self._dispute(tx, "lost"))
+        self.assertEqual(deposit.dispute_state, "lost")
+        self.assertFalse(appointment.activity_ids, "the dispute activity is done")
+        request = self._refund_requests(appointment)
+        self.assertEqual(request.state, "done")
+        self.assertEqual(request.method, "outside")
+        payment = request.payment_id
+        self.assertEqual(payment.payment_type, "outbound")
+        self.assertEqual(payment.amount, 50.0)
+        self.assertEqual(payment.payment_reference, "dp_1QclinicDisputeA")
+        self.assertEqual(payment.journal_id, self.stripe_journal)
+        self.assertFalse(self._open_receivable(payment.move_id | request.credit_note_id))
+        fee_move = deposit.dispute_move_ids.filtered(lambda m: not m.origin_payment_id)
+        self.assertEqual(fee_move.ref, "dp_1QclinicDisputeA")
+        fee_account = self.company.clinic_provider_fee_account_id
+        fee_line = fee_move.line_ids.filtered(lambda line: line.account_id == fee_account)
+        self.assertEqual(fee_line.debit, 15.0)
+        outstanding = fee_move.line_ids - fee_line
+        self.assertEqual(outstanding.credit, 15.0)
+        self.assertEqual(
+            outstanding.account_id, payment.outstanding_account_id, "what Stripe withdrew"
+        )
+        self.assertEqual(deposit.amount_refunded, 50.0)
+        self.assertEqual(self._deposit_balance(appointment), 0.0)
+
+    def test_lost_dispute_on_a_forfeited_deposit(self):
+        """The classic chargeback after a no-show: the forfeit goes back."""
+        appointment = self._booked(days=0)
+        tx = self._pay_with_stripe(appointment)
+        appointment.sudo().write({"start": appointment.start.replace(year=2020)})
+        appointment.with_user(self.front_desk).action_no_show()
+        deposit = appointment.deposit_ids
+        self.assertEqual(deposit.amount_forfeited, 50.0)
+        response = self._post_event("charge.dispute.closed", self._dispute(tx, "lost"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(deposit.dispute_state, "lost")
+        self.assertEqual(deposit.amount_forfeited, 0.0)
+        self.assertEqual(deposit.amount_refunded, 50.0)
+        fee_lines = (
+            self.env["account.move.line"]
+            .search([("account_id", "=", self.fee_account.id), ("parent_state", "=", "posted")])
+            .filtered(
+                lambda line: line.move_id in deposit.dispute_move_ids | deposit.forfeit_move_id
+            )
+        )
+        self.assertEqual(sum(fee_lines.mapped("balance")), 0.0, "no fee income kept")
+        given_back = deposit.dispute_move_ids.line_ids.filtered(
+            lambda line: line.account_id == self.deposit_account
+        )
+        self.assertEqual(sum(given_back.mapped("credit")), 50.0)
+        self.assertEqual(
+            self._deposit_balance(appointment) + sum(given_back.mapped("balance")), 0.0
+        )
+
+    def test_dispute_events_in_any_order_end_the_same(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        deposit = appointment.deposit_ids
+        self._post_event("charge.dispute.closed", self._dispute(tx, "won"))
+        self._post_event("charge.dispute.created", self._dispute(tx, "needs_response"))
+        self._post_event("charge.dispute.updated", self._dispute(tx, "under_review"))
+        self.assertEqual(deposit.dispute_state, "won")
+        self.assertFalse(appointment.activity_ids)
+        self.assertFalse(self._refund_requests(appointment))
+        self.assertEqual(deposit.amount_refunded, 0.0)
+        # and in order
+        other = self._booked(days=4)
+        other_tx = self._pay_with_stripe(other)
+        dispute = self._dispute(other_tx, "needs_response", dispute_id="dp_1QclinicDisputeB")
+        self._post_event("charge.dispute.created", dispute)
+        self.assertEqual(other.deposit_ids.dispute_state, "open")
+        dispute["status"] = "won"
+        self._post_event("charge.dispute.closed", dispute)
+        self.assertEqual(other.deposit_ids.dispute_state, "won")
+        self.assertFalse(other.activity_ids)
