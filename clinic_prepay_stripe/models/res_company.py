@@ -9,7 +9,8 @@ class ResCompany(models.Model):
         "account.account",
         string="Payment Provider Fees Account",
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
-        help="Expense account of the fees the payment provider keeps (dispute fees).",
+        help="Expense account of the fees the payment provider keeps (dispute and"
+        " processing fees); the chart's bank fees account by default.",
     )
 
     def _clinic_ensure_accounting(self):
@@ -18,13 +19,21 @@ class ResCompany(models.Model):
         for company in self.sudo().filtered("chart_template"):
             if company.clinic_provider_fee_account_id:
                 continue
-            company_account = Account.with_company(company)
-            company.clinic_provider_fee_account_id = company_account.create(
-                {
-                    "name": self.env._("Payment Provider Fees"),
-                    "code": company_account._search_new_account_code("6270", cache=set()),
-                    "account_type": "expense",
-                    "company_ids": [Command.set(company.ids)],
-                }
+            # the chart's bank fees account where it has one
+            fee_account = (
+                self.env["account.chart.template"]
+                .with_company(company)
+                .ref("expense_finance", raise_if_not_found=False)
             )
+            if not fee_account:
+                company_account = Account.with_company(company)
+                fee_account = company_account.create(
+                    {
+                        "name": self.env._("Payment Provider Fees"),
+                        "code": company_account._search_new_account_code("6270", cache=set()),
+                        "account_type": "expense",
+                        "company_ids": [Command.set(company.ids)],
+                    }
+                )
+            company.clinic_provider_fee_account_id = fee_account
         return res

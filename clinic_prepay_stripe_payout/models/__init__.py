@@ -1,0 +1,1 @@
+from . import account_bank_statement_line, online_bank_statement_provider
