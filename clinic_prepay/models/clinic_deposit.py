@@ -664,16 +664,13 @@ class ClinicDeposit(models.Model):
             ):
                 deposit._set_state("refunded")
 
-    def _record_provider_refund(self, refund_tx):
-        """A refund made at the provider (its dashboard), not asked by a
-        refund request: it ends as a done request whose credit note is
-        reconciled with the provider's refund payment, and the deposit
-        counts the money as refunded. A booking still on, or a refund of
-        more than the deposit held, is left to a manager's activity."""
+    def _record_outside_refund(self, amount, payment, reason, label=None, refund_tx=None):
+        """Money that left outside a refund request (refunded at the
+        provider, a lost card dispute), paid by ``payment``: it ends as a
+        done request whose credit note is reconciled with that payment, and
+        the deposit counts as refunded what it still held."""
         self.ensure_one()
         currency = self.currency_id
-        amount = currency.round(-refund_tx.amount)
-        payment = refund_tx.payment_id
         held = currency.round(self.amount_refundable + self._get_unaccounted())
         request = (
             self.env["clinic.refund.request"]
@@ -684,18 +681,14 @@ class ClinicDeposit(models.Model):
                     "amount": amount,
                     "method": "outside",
                     "state": "in_progress",
-                    "refund_transaction_id": refund_tx.id,
-                    "reason": self.env._(
-                        "Refunded at %(provider)s (%(ref)s), not through a refund request.",
-                        provider=refund_tx.provider_id.name,
-                        ref=refund_tx.provider_reference or refund_tx.reference,
-                    ),
+                    "refund_transaction_id": refund_tx and refund_tx.id,
+                    "reason": reason,
                 }
             )
         )
         credit_note = self._create_credit_note(
             amount,
-            self.env._("Refund %(ref)s", ref=request.name),
+            label or self.env._("Refund %(ref)s", ref=request.name),
             partner=payment.partner_id.commercial_partner_id or self._get_refund_partner(),
         )
         self._reconcile_receivables(payment.move_id | credit_note)
@@ -708,6 +701,26 @@ class ClinicDeposit(models.Model):
                 "payment_id": payment.id,
                 "amount_approved": amount,
             }
+        )
+        return request
+
+    def _record_provider_refund(self, refund_tx):
+        """A refund made at the provider (its dashboard), not asked by a
+        refund request, recorded with its credit note. A booking still on,
+        or a refund of more than the deposit held, is left to a manager."""
+        self.ensure_one()
+        currency = self.currency_id
+        amount = currency.round(-refund_tx.amount)
+        held = currency.round(self.amount_refundable + self._get_unaccounted())
+        request = self._record_outside_refund(
+            amount,
+            refund_tx.payment_id,
+            self.env._(
+                "Refunded at %(provider)s (%(ref)s), not through a refund request.",
+                provider=refund_tx.provider_id.name,
+                ref=refund_tx.provider_reference or refund_tx.reference,
+            ),
+            refund_tx=refund_tx,
         )
         request.message_post(
             body=self.env._(

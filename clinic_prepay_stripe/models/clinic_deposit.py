@@ -126,27 +126,6 @@ class ClinicDeposit(models.Model):
         excess = currency.round(min(amount - held, self.amount_forfeited))
         if currency.compare_amounts(excess, 0.0) > 0:
             self._clinic_unforfeit(excess)
-            held = currency.round(held + excess)
-        request = (
-            self.env["clinic.refund.request"]
-            .sudo()
-            .create(
-                {
-                    "deposit_id": self.id,
-                    "amount": amount,
-                    "method": "outside",
-                    "state": "in_progress",
-                    "reason": self.env._(
-                        "Card dispute %(ref)s lost (%(reason)s).",
-                        ref=dispute["id"],
-                        reason=dispute.get("reason") or "-",
-                    ),
-                }
-            )
-        )
-        credit_note = self._create_credit_note(
-            amount, self.env._("Dispute %(ref)s", ref=dispute["id"]), partner=partner
-        )
         method_line = journal.outbound_payment_method_line_ids[:1]
         payment = (
             self.env["account.payment"]
@@ -166,16 +145,15 @@ class ClinicDeposit(models.Model):
             )
         )
         payment.action_post()
-        self._reconcile_receivables(payment.move_id | credit_note)
-        self._record_refund(min(amount, held))
-        request.write(
-            {
-                "state": "done",
-                "done_date": fields.Datetime.now(),
-                "credit_note_id": credit_note.id,
-                "payment_id": payment.id,
-                "amount_approved": amount,
-            }
+        self._record_outside_refund(
+            amount,
+            payment,
+            self.env._(
+                "Card dispute %(ref)s lost (%(reason)s).",
+                ref=dispute["id"],
+                reason=dispute.get("reason") or "-",
+            ),
+            label=self.env._("Dispute %(ref)s", ref=dispute["id"]),
         )
         fee = payment_utils.to_major_currency_units(
             sum(bt.get("fee") or 0 for bt in dispute.get("balance_transactions") or []),

@@ -2,10 +2,13 @@
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from unittest.mock import patch
 
+import requests
 import stripe
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -370,3 +373,61 @@ class TestStripeWebhooks(ClinicStripeCase):
         self._post_event("charge.dispute.closed", dispute)
         self.assertEqual(other.deposit_ids.dispute_state, "won")
         self.assertFalse(other.activity_ids)
+
+    # -- set-up and rights ------------------------------------------------------
+
+    def test_generated_webhook_sends_the_dispute_events(self):
+        """Odoo's "Generate your webhook" asks Stripe for the events Odoo
+        handles and those the clinic acts on."""
+        sent = []
+
+        def stripe_api(method, url, **kwargs):
+            sent.append((url, kwargs["data"]))
+            response = requests.Response()
+            response.status_code = 200
+            response._content = b'{"id": "we_clinic", "secret": "whsec_generated"}'
+            return response
+
+        self.stripe.stripe_webhook_secret = False
+        with patch(
+            "odoo.addons.payment_stripe.models.payment_provider.requests",
+            SimpleNamespace(request=stripe_api, exceptions=requests.exceptions),
+        ):
+            self.stripe.action_stripe_create_webhook()
+        url, data = sent[0]
+        self.assertTrue(url.endswith("/webhook_endpoints"))
+        events = data["enabled_events[]"]
+        for event_type in (
+            "payment_intent.succeeded",
+            "charge.refunded",
+            "charge.dispute.created",
+            "charge.dispute.updated",
+            "charge.dispute.closed",
+        ):
+            self.assertIn(event_type, events)
+        self.assertEqual(len(events), len(set(events)))
+        self.assertEqual(self.stripe.stripe_webhook_secret, "whsec_generated")
+
+    def test_events_and_disputes_are_read_only_for_everyone(self):
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        self._post_event("charge.dispute.created", self._dispute(tx, "needs_response"))
+        Event = self.env["clinic.stripe.event"]
+        self.assertTrue(Event.with_user(self.manager).search([]))
+        with self.assertRaises(AccessError):
+            Event.with_user(self.front_desk).search([])
+        event = Event.with_user(self.manager).search([], limit=1)
+        for action in (
+            lambda: Event.with_user(self.manager).create(
+                {"event_id": "evt_forged", "event_type": "charge.dispute.closed"}
+            ),
+            lambda: event.write({"event_type": "x"}),
+            lambda: event.unlink(),
+        ):
+            with self.assertRaises(AccessError), self.env.cr.savepoint():
+                action()
+        # the dispute's outcome comes from Stripe only, not from a user's write
+        deposit = appointment.deposit_ids.with_user(self.manager)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            deposit.write({"dispute_state": "won"})
+        self.assertEqual(appointment.deposit_ids.dispute_state, "open")
