@@ -18,8 +18,8 @@ if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | g
     "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,payment_demo,payment_stripe \
         --stop-after-init --log-level=warn
 elif [ "${CLINIC_UPGRADE:-1}" = "1" ]; then
-    echo "[run] upgrading clinic_prepay in $DB"
-    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe \
+    echo "[run] upgrading the clinic add-ons in $DB"
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i payment_stripe -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe \
         --stop-after-init --log-level=warn
 fi
 
