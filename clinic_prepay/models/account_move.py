@@ -80,6 +80,14 @@ class AccountMove(models.Model):
         index="btree_not_null",
         help="The deposit this invoice or credit note asks, received or gives back money for.",
     )
+    clinic_fee_appointment_id = fields.Many2one(
+        "clinic.appointment",
+        string="Clinic Fee Of",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The appointment whose no-show or late cancellation fee this invoice asks.",
+    )
     clinic_forfeit_deposit_ids = fields.One2many(
         "clinic.deposit", "forfeit_move_id", string="Forfeited Clinic Deposits", readonly=True
     )
@@ -102,13 +110,16 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(vals.get("clinic_deposit_id") for vals in vals_list):
+        if not self.env.su and any(
+            vals.get("clinic_deposit_id") or vals.get("clinic_fee_appointment_id")
+            for vals in vals_list
+        ):
             _refuse(self.env)
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su:
-            if "clinic_deposit_id" in vals:
+            if {"clinic_deposit_id", "clinic_fee_appointment_id"} & set(vals):
                 _refuse(self.env)
             guarded = self._clinic_guarded()
             # a draft deposit invoice is a payment request: its amount is the deposit's
@@ -148,9 +159,9 @@ class AccountMove(models.Model):
         # Every payment path (provider transaction, desk payment, bank
         # reconciliation) ends here once a deposit invoice is paid.
         res = super()._invoice_paid_hook()
-        self.sudo().filtered(
-            lambda move: move.move_type == "out_invoice"
-        ).clinic_deposit_id._sync_money()
+        invoices = self.sudo().filtered(lambda move: move.move_type == "out_invoice")
+        invoices.clinic_deposit_id._sync_money()
+        invoices.clinic_fee_appointment_id._on_card_fee_paid()
         return res
 
 

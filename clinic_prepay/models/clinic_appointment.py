@@ -10,13 +10,18 @@ import pytz
 from psycopg2.errors import ExclusionViolation
 
 from odoo import api, fields, models, modules, tools
-from odoo.addons.payment import utils as payment_utils
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL, format_datetime, hmac
 from odoo.tools.sql import create_index
 
 _logger = logging.getLogger(__name__)
+
+
+def payment_access_token(env, *values):
+    """The token of Odoo's payment links (``payment.utils.generate_access_token``),
+    without an HTTP request: links also go out in mails sent by jobs."""
+    return hmac(env(su=True), "generate_access_token", "|".join(str(v) for v in values))
 
 
 class _OverlapRefusedFilter(logging.Filter):
@@ -911,7 +916,8 @@ class ClinicAppointment(models.Model):
             appointment._release_expired_holds(
                 appointment.practitioner_id, appointment.start, appointment.stop
             )
-            if appointment.currency_id.is_zero(appointment.deposit_required):
+            no_deposit = appointment.currency_id.is_zero(appointment.deposit_required)
+            if no_deposit and not appointment.card_required:
                 appointment._set_state("confirmed")
                 appointment._send_mail("clinic_prepay.mail_template_appointment_confirmed")
                 continue
@@ -920,6 +926,9 @@ class ClinicAppointment(models.Model):
                 min(hold, appointment.start) if hold else appointment._compute_payment_deadline()
             )
             appointment._set_state("awaiting_payment", payment_deadline=deadline)
+            if no_deposit:
+                # the booking waits for its card on file only
+                continue
             # deposits and their documents are written by the booking flow
             # itself, whatever the user's own accounting rights
             deposit = (
@@ -1053,6 +1062,7 @@ class ClinicAppointment(models.Model):
             appointment.deposit_ids.sudo()._apply_policy(
                 appointment.treatment_id.no_show_forfeit_percent
             )
+            appointment._schedule_card_fee(appointment._get_no_show_fee_due())
         self._send_mail("clinic_prepay.mail_template_appointment_no_show")
         return True
 
@@ -1100,6 +1110,7 @@ class ClinicAppointment(models.Model):
                 )
             appointment._set_state("confirmed", no_show_date=False, state_before_no_show=False)
             appointment.deposit_ids.sudo()._undo_policy()
+            appointment._cancel_card_fee()
             appointment.sudo().message_post(
                 body=self.env._("The no-show was undone: the patient came.")
             )
@@ -1128,12 +1139,17 @@ class ClinicAppointment(models.Model):
         paid = sum(d._get_unaccounted() for d in self.deposit_ids)
         percent = self.treatment_id.late_cancel_forfeit_percent if late else 0.0
         kept = self.currency_id.round(paid * percent / 100.0)
+        card_fee = 0.0
+        if late and self.card_required and self.sudo().card_token_id.active:
+            policy = self.treatment_id._get_policy_amount(self.price, "late")
+            card_fee = max(self.currency_id.round(policy - kept), 0.0)
         return {
             "can_cancel": self.state in ("awaiting_payment", "confirmed") and self.start > now,
             "late": late,
             "paid": paid,
             "kept": kept,
             "refund": self.currency_id.round(paid - kept),
+            "card_fee": card_fee,
         }
 
     def _get_reschedule_preview(self):
@@ -1193,6 +1209,8 @@ class ClinicAppointment(models.Model):
         deposits and tell the patients (one batch, one rendering)."""
         self._set_state("cancelled", cancel_reason=reason, cancel_date=fields.Datetime.now())
         self.deposit_ids.sudo()._apply_policy(forfeit_percent)
+        if reason == "late":
+            self._schedule_card_fee(fields.Datetime.now())
         # a partly paid booking cancelled by the job is refunded what it paid
         self.deposit_ids.sudo()._create_refund_request(
             self.env._("Cancellation: the policy refunds the patient.")
@@ -1374,8 +1392,14 @@ class ClinicAppointment(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         hold = now + timedelta(minutes=self.company_id.clinic_online_hold_minutes or 15)
+        card = (
+            {"card_consent_text": consent_text, "card_consent_date": now}
+            if self.treatment_id._requires_card()
+            else {}
+        )
         self.sudo().write(
             {
+                **card,
                 "source": "online",
                 "consent_text": consent_text,
                 "consent_version": hashlib.sha256(consent_text.encode()).hexdigest()[:12],
@@ -1538,8 +1562,13 @@ class ClinicAppointment(models.Model):
     def action_send_payment_link(self):
         """Open the mail composer with the payment link for the patient."""
         self.ensure_one()
-        if self.state != "awaiting_payment":
-            raise UserError(self.env._("Only an appointment awaiting payment has a payment link."))
+        if self.state != "awaiting_payment" and not self._card_needed():
+            raise UserError(
+                self.env._(
+                    "Only an appointment awaiting payment, or its card on file, has a payment"
+                    " link."
+                )
+            )
         template = self.env.ref("clinic_prepay.mail_template_appointment_payment_link")
         return {
             "type": "ir.actions.act_window",
@@ -1565,9 +1594,11 @@ class ClinicAppointment(models.Model):
         """Where the patient pays: the appointment's portal page (with its
         token), whose button leads to Odoo's payment form."""
         self.ensure_one()
-        if self.state != "awaiting_payment" or not self._get_pending_deposit():
-            return False
-        return self.get_portal_url()
+        if self._card_needed() or (
+            self.state == "awaiting_payment" and self._get_pending_deposit()
+        ):
+            return self.get_portal_url()
+        return False
 
     def _get_payment_link(self):
         """Odoo's payment link (``/payment/pay``) for what is due on the
@@ -1584,8 +1615,8 @@ class ClinicAppointment(models.Model):
         params = {
             "amount": amount,
             "invoice_id": invoice.id,
-            "access_token": payment_utils.generate_access_token(
-                partner.id, amount, invoice.currency_id.id
+            "access_token": payment_access_token(
+                self.env, partner.id, amount, invoice.currency_id.id
             ),
         }
         return f"/payment/pay?{urlencode(params)}"

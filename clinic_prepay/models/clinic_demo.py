@@ -27,7 +27,7 @@ class ClinicAppointment(models.Model):
         doctor = ref("clinic_prepay.user_practitioner_demo")
         treatments = {
             key: ref(f"clinic_prepay.clinic_treatment_{key}_demo")
-            for key in ("consultation", "botox", "laser", "filler")
+            for key in ("consultation", "botox", "laser", "filler", "peel")
         }
 
         def book(days, hour, treatment, who=patient, source="phone"):
@@ -105,6 +105,50 @@ class ClinicAppointment(models.Model):
         pay(no_show)
         move_to_past(no_show, 2)
         no_show.action_no_show()  # no-show, deposit forfeited
+        # cards on file (the demo provider stands in for the card provider)
+        card_method = ref("payment_demo.payment_method_demo", raise_if_not_found=False)
+        if demo_provider and card_method:
+            demo_provider.allow_tokenization = True
+
+            def save_card(appointment, outcome="done"):
+                appointment._record_card_consent()
+                tx = self.env["payment.transaction"].create(
+                    {
+                        "provider_id": demo_provider.id,
+                        "payment_method_id": card_method.id,
+                        "reference": f"{appointment.name}-CARD",
+                        "amount": 0.0,
+                        "currency_id": appointment.currency_id.id,
+                        "partner_id": appointment.patient_id.id,
+                        "operation": "validation",
+                        "tokenize": True,
+                        "clinic_appointment_id": appointment.id,
+                    }
+                )
+                tx._handle_notification_data(
+                    "demo",
+                    {
+                        "reference": tx.reference,
+                        "simulated_state": "done",
+                        "payment_details": "4242",
+                    },
+                )
+                tx._post_process()
+                # what the card does when it is charged later
+                tx.token_id.demo_simulated_state = outcome
+
+            book(2, 15, "peel").action_book()  # awaiting its card
+            saved = book(4, 14, "peel", who=peter)
+            saved.action_book()
+            save_card(saved)  # confirmed, card on file
+            for days, outcome in ((3, "done"), (4, "error")):
+                missed = book(9 + days, 15, "peel", who=patient if outcome == "done" else peter)
+                missed.action_book()
+                save_card(missed, outcome)
+                move_to_past(missed, days)
+                missed.action_no_show()
+                # the job charges it once the day is over: charged, or a link
+                missed._charge_card_fee()
         # expected later today: the desk's Today list
         today = self.create(
             {

@@ -94,6 +94,20 @@ class ClinicTreatment(models.Model):
         help="Part of the paid deposit kept when the patient does not come.",
     )
 
+    no_show_protection = fields.Selection(
+        [
+            ("deposit", "Deposit only"),
+            ("card", "Card on file"),
+            ("both", "Deposit and card on file"),
+        ],
+        default="deposit",
+        required=True,
+        help="With a card on file the patient saves a card when booking (with the deposit"
+        " payment, or alone when there is no deposit). On a no-show or a late cancellation"
+        " the card is charged the policy's percentage of the price, less what the deposit"
+        " already kept.",
+    )
+
     # Online booking
     online_booking = fields.Boolean(
         string="Bookable Online", help="Patients can book it on the website."
@@ -162,6 +176,38 @@ class ClinicTreatment(models.Model):
             "full": price,
         }[self.deposit_type]
         return self.currency_id.round(amount)
+
+    def _requires_card(self):
+        self.ensure_one()
+        return self.no_show_protection in ("card", "both")
+
+    def _get_policy_amount(self, price, kind):
+        """What the policy takes in all for a ``kind`` ("no_show" or "late")
+        of a booking at ``price`` when a card is on file."""
+        self.ensure_one()
+        percent = (
+            self.no_show_forfeit_percent if kind == "no_show" else self.late_cancel_forfeit_percent
+        )
+        return self.currency_id.round(price * percent / 100.0)
+
+    @api.constrains("no_show_protection", "deposit_type")
+    def _check_no_show_protection(self):
+        for treatment in self:
+            if treatment.no_show_protection == "card" and treatment.deposit_type != "none":
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: with a card on file only, no deposit is asked;"
+                        ' choose "Deposit and card on file" to ask both.',
+                        name=treatment.name,
+                    )
+                )
+            if treatment.no_show_protection == "both" and treatment.deposit_type == "none":
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: choose a deposit, or protect it with a card on file only.",
+                        name=treatment.name,
+                    )
+                )
 
     @api.constrains(
         "deposit_type",
@@ -347,15 +393,17 @@ class ClinicTreatment(models.Model):
         currency = self.currency_id
         env = self.env
         lines = []
+        fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
         if self.currency_id.is_zero(deposit):
             lines.append(env._("No deposit: nothing is paid before the visit."))
+            if self._requires_card():
+                lines += self._get_card_policy_lines(0.0, 0.0)
             return lines
         free_until = start - timedelta(hours=self.free_cancel_hours)
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
         when = fields.Datetime.context_timestamp(self.with_context(tz=tz), free_until)
         amount = currency.round(deposit * self.late_cancel_forfeit_percent / 100.0)
         no_show = currency.round(deposit * self.no_show_forfeit_percent / 100.0)
-        fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
         lines.append(
             env._(
                 "Deposit to pay now: %(deposit)s; it is deducted from the price at the visit.",
@@ -385,4 +433,25 @@ class ClinicTreatment(models.Model):
                 )
             )
         lines.append(env._("No-show: %(kept)s of the deposit is kept.", kept=fmt(no_show)))
+        if self._requires_card():
+            lines += self._get_card_policy_lines(amount, no_show)
         return lines
+
+    def _get_card_policy_lines(self, late_kept, no_show_kept):
+        """The card-on-file clause: what the saved card may be charged, less
+        what the deposit already keeps (the patient's consent covers it)."""
+        self.ensure_one()
+        currency = self.currency_id
+        fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
+        no_show = max(self._get_policy_amount(self.price, "no_show") - no_show_kept, 0.0)
+        late = max(self._get_policy_amount(self.price, "late") - late_kept, 0.0)
+        return [
+            self.env._(
+                "Card on file: you save a card now; it is charged only as this policy says."
+            ),
+            self.env._(
+                "Charged to the card on a no-show: %(fee)s; on a late cancellation: %(late)s.",
+                fee=fmt(no_show),
+                late=fmt(late),
+            ),
+        ]

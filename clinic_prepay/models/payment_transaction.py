@@ -8,6 +8,13 @@ from .account_move import _refuse
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
+    clinic_appointment_id = fields.Many2one(
+        "clinic.appointment",
+        readonly=True,
+        index="btree_not_null",
+        help="The booking whose card this transaction saves or charges.",
+    )
+
     def write(self, vals):
         # a deposit transaction's money facts come from the provider, not a user
         if (
@@ -23,10 +30,14 @@ class PaymentTransaction(models.Model):
                 "operation",
                 "source_transaction_id",
                 "payment_id",
+                "token_id",
+                "clinic_appointment_id",
             }
             & set(vals)
             and (
-                self._clinic_deposits()
+                self.clinic_appointment_id
+                or "clinic_appointment_id" in vals
+                or self._clinic_deposits()
                 or self.source_transaction_id._clinic_deposits()
                 or self.env["clinic.refund.request"]
                 .sudo()
@@ -74,6 +85,8 @@ class PaymentTransaction(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any(vals.get("clinic_appointment_id") for vals in vals_list):
+            _refuse(self.env)
         txs = super().create(vals_list)
         # The amount of a deposit payment is set by the clinic, not by the
         # browser: Odoo's invoice payment route takes it from the request.
@@ -107,6 +120,9 @@ class PaymentTransaction(models.Model):
             deposits = invoices.clinic_deposit_id
             if deposits and any(inv.state != "posted" for inv in invoices):
                 return separator.join(deposits.mapped("name"))
+            fees = invoices.clinic_fee_appointment_id
+            if fees and any(inv.state != "posted" for inv in invoices):
+                return separator.join(f"{name}-FEE" for name in fees.mapped("name"))
         return super()._compute_reference_prefix(provider_code, separator, **values)
 
     def _post_process(self):
@@ -130,6 +146,7 @@ class PaymentTransaction(models.Model):
                 tx.invoice_ids = deposit._invoice_for_money(tx.amount)
         res = super()._post_process()
         deposits._sync_money()
+        self._clinic_save_cards()
         refunds = self.filtered(lambda tx: tx.state == "done" and tx.operation == "refund")
         if refunds:
             requests = (
@@ -146,3 +163,15 @@ class PaymentTransaction(models.Model):
                     deposit.appointment_id._lock_for_update()
                     deposit._record_provider_refund(refund_tx)
         return res
+
+    def _clinic_save_cards(self):
+        """A card saved by a deposit payment or by a booking's card page
+        becomes that booking's card on file."""
+        for tx in self.sudo().filtered(lambda t: t.state in ("done", "authorized") and t.token_id):
+            if tx.operation == "validation":
+                appointments = tx.clinic_appointment_id
+            else:
+                appointments = tx._clinic_deposits().appointment_id
+            for appointment in appointments.filtered("card_required"):
+                if appointment._card_needed():
+                    appointment._on_card_saved(tx.token_id)

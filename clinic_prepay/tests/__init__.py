@@ -1,6 +1,8 @@
 from . import (
     test_accounting,
     test_back_office,
+    test_card_on_file,
+    test_card_portal,
     test_clinic_appointment,
     test_clinic_concurrency,
     test_clinic_cron,

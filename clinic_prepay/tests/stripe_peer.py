@@ -37,7 +37,7 @@ def tolerate(cls, *names):
     cls.__init__ = __init__
 
 tolerate(resources.PaymentIntent, "description", "shipping", "setup_future_usage")
-tolerate(resources.SetupIntent, "description")
+tolerate(resources.SetupIntent, "description", "payment_method_options")
 
 # Stripe copies an intent's description (Odoo's reference) onto its charge.
 create_charge = resources.PaymentIntent._create_charge

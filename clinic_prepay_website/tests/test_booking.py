@@ -55,6 +55,28 @@ class TestOnlineBooking(OnlineBookingCase):
         self.assertIn("taken=1", again.headers["Location"])
         self.assertEqual(len(self._online_appointments()), 1)
 
+    def test_card_on_file_consent_is_given_when_booking(self):
+        """A treatment protected by a card on file: the policy accepted on the
+        booking form names the card; the appointment's page then saves it."""
+        self.treatment.write({"deposit_type": "none", "no_show_protection": "card"})
+        slot = self._free_slots()[0]
+        details = self.url_open(
+            f"/book/{self.treatment.id}/details?start="
+            f"{fields.Datetime.to_string(slot['start']).replace(' ', 'T')}"
+            f"&practitioner={self.doctor.id}"
+        )
+        self.assertIn("Card on file", details.text)
+        response = self._confirm(slot["start"])
+        appointment = self._online_appointments()
+        # the booking waits for the card, its slot held
+        self.assertEqual(appointment.state, "awaiting_payment")
+        self.assertTrue(appointment.hold_expires)
+        self.assertIn("Card on file", appointment.card_consent_text)
+        self.assertEqual(appointment.card_consent_text, appointment.consent_text)
+        page = self.url_open(response.headers["Location"])
+        self.assertIn("Save my card", page.text)
+        self.assertIn(f"/my/appointments/{appointment.id}/card?access_token=", page.text)
+
     def test_consent_and_details_are_required(self):
         slot = self._free_slots()[0]
         response = self._confirm(slot["start"], consent=None)

@@ -1,0 +1,382 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""No-show protection with a card on file.
+
+The card is a ``payment.token`` of the provider the clinic configured,
+saved with the patient's consent during the deposit payment (tokenization
+is then required, see ``payment.provider._is_tokenization_required``) or,
+without a deposit, by a validation transaction on the appointment's page.
+On a no-show or a late cancellation a scheduled job charges the policy fee
+off-session with that token through Odoo's payment framework.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tools import SQL
+
+from .clinic_appointment import payment_access_token
+
+_logger = logging.getLogger(__name__)
+
+
+class ClinicAppointment(models.Model):
+    _inherit = "clinic.appointment"
+
+    card_required = fields.Boolean(
+        string="Card on File Required",
+        compute="_compute_card_required",
+        store=True,
+        help="The treatment's policy, at the time of booking, protects it with a saved card.",
+    )
+    card_token_id = fields.Many2one(
+        "payment.token",
+        string="Card on File",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The card the patient saved for this booking, at the payment provider (Odoo"
+        " stores no card data).",
+    )
+    card_missing = fields.Boolean(
+        compute="_compute_card_missing",
+        search="_search_card_missing",
+        help="A card on file is asked and none is saved.",
+    )
+    card_summary = fields.Char(string="Saved Card", compute="_compute_card_missing")
+    card_consent_text = fields.Text(
+        string="Card Consent",
+        readonly=True,
+        copy=False,
+        help="The exact text the patient agreed to when saving the card.",
+    )
+    card_consent_date = fields.Datetime(readonly=True, copy=False)
+    card_fee_state = fields.Selection(
+        [
+            ("due", "To Charge"),
+            ("pending", "Processing"),
+            ("paid", "Charged"),
+            ("failed", "Payment Link Sent"),
+            ("none", "Nothing to Charge"),
+        ],
+        string="Card Fee",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    card_fee_due = fields.Datetime(
+        string="Card Fee Due",
+        readonly=True,
+        copy=False,
+        help="A no-show is charged once it can no longer be undone (the end of its day).",
+    )
+    card_fee_amount = fields.Monetary(readonly=True, copy=False)
+    card_fee_invoice_id = fields.Many2one(
+        "account.move", string="Card Fee Invoice", readonly=True, copy=False
+    )
+    card_transaction_ids = fields.One2many(
+        "payment.transaction", "clinic_appointment_id", string="Card Transactions", readonly=True
+    )
+
+    @api.depends("treatment_id.no_show_protection")
+    def _compute_card_required(self):
+        # the policy of the booking is the one accepted at the time of booking
+        for appointment in self:
+            if appointment.state not in (False, "draft"):
+                continue
+            appointment.card_required = bool(
+                appointment.treatment_id and appointment.treatment_id._requires_card()
+            )
+
+    @api.depends("card_required", "card_token_id", "state")
+    def _compute_card_missing(self):
+        for appointment in self:
+            appointment.card_missing = appointment._card_needed()
+            token = appointment.sudo().card_token_id
+            appointment.card_summary = token.active and (
+                f"{token.payment_details or ''} ({token.provider_id.name})"
+            )
+
+    def _search_card_missing(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on a missing card."))
+        domain = [
+            ("card_required", "=", True),
+            ("state", "in", ("awaiting_payment", "confirmed")),
+            "|",
+            ("card_token_id", "=", False),
+            ("card_token_id.active", "=", False),
+        ]
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    # ------------------------------------------------------------------------
+    # Saving the card
+    # ------------------------------------------------------------------------
+
+    def _card_needed(self):
+        """A card is asked and none is saved (or the patient removed it)."""
+        self.ensure_one()
+        return (
+            self.card_required
+            and self.state in ("awaiting_payment", "confirmed")
+            and not self.sudo().card_token_id.active
+        )
+
+    def _card_ready_to_save(self):
+        """The patient agreed: the next payment saves the card."""
+        self.ensure_one()
+        return self._card_needed() and bool(self.card_consent_date)
+
+    def _record_card_consent(self, text=None):
+        """The patient agreed to save a card under the policy ``text`` (the
+        policy as shown now by default)."""
+        self.ensure_one()
+        if not self._card_needed():
+            raise UserError(self.env._("%(ref)s does not need a card.", ref=self.name))
+        text = text or "\n".join(self._get_policy_lines())
+        self.sudo().write({"card_consent_text": text, "card_consent_date": fields.Datetime.now()})
+        return True
+
+    def _on_card_saved(self, token):
+        """``token`` was saved by a payment or a validation of this booking."""
+        self.ensure_one()
+        if not self.card_required or self.sudo().card_token_id == token:
+            return
+        self.sudo().card_token_id = token
+        self.sudo().message_post(
+            body=self.env._(
+                "Card on file saved: %(card)s (%(provider)s).",
+                card=token.sudo().payment_details or token.sudo().display_name,
+                provider=token.sudo().provider_id.name,
+            )
+        )
+        # without a deposit the booking waited only for the card
+        if self.state == "awaiting_payment" and not self.deposit_ids.filtered(
+            lambda d: d.state == "pending"
+        ):
+            self._set_state("confirmed")
+            self._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+
+    @api.model
+    def _from_payment_context(self, invoice_id=None, clinic_appointment_id=None, **kwargs):
+        """The booking a payment form is for, when that payment must save a
+        card (``invoice_id``: a deposit invoice; ``clinic_appointment_id``:
+        the card page)."""
+        appointment = self.sudo().browse()
+        if clinic_appointment_id:
+            appointment = self.sudo().browse(int(clinic_appointment_id)).exists()
+        elif invoice_id:
+            invoice = self.env["account.move"].sudo().browse(int(invoice_id)).exists()
+            appointment = invoice.clinic_deposit_id.appointment_id
+        return appointment if appointment and appointment._card_ready_to_save() else self.browse()
+
+    def _get_card_setup_url(self):
+        """The page where the patient saves a card without paying."""
+        self.ensure_one()
+        return self.get_portal_url(suffix="/card")
+
+    # ------------------------------------------------------------------------
+    # Charging the fee
+    # ------------------------------------------------------------------------
+
+    def _schedule_card_fee(self, due):
+        """The policy charges the card at ``due`` (the job does it)."""
+        self.filtered("card_required").sudo().write({"card_fee_state": "due", "card_fee_due": due})
+
+    def _cancel_card_fee(self):
+        self.filtered(lambda a: a.card_fee_state == "due").sudo().write(
+            {"card_fee_state": False, "card_fee_due": False}
+        )
+
+    def _get_no_show_fee_due(self):
+        """The end of the clinic's day of the no-show: until then it may be undone."""
+        self.ensure_one()
+        tz = pytz.timezone(self.company_id._get_clinic_tz())
+        today = datetime.now(tz).date()
+        midnight = tz.localize(datetime.combine(today + timedelta(days=1), time.min))
+        return midnight.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _get_card_fee_kind(self):
+        self.ensure_one()
+        if self.state == "no_show":
+            return "no_show"
+        if self.state == "cancelled" and self.cancel_reason == "late":
+            return "late"
+        return False
+
+    def _compute_card_fee(self):
+        """The policy amount less what the deposit already kept: the card
+        never pays more than the policy."""
+        self.ensure_one()
+        kind = self._get_card_fee_kind()
+        if not kind:
+            return 0.0
+        policy = self.treatment_id._get_policy_amount(self.price, kind)
+        return max(self.currency_id.round(policy - self.amount_forfeited), 0.0)
+
+    @api.model
+    def _cron_charge_card_fees(self, limit=50):
+        """Charge the due card fees, one appointment per transaction.
+
+        Each appointment is taken with ``FOR UPDATE SKIP LOCKED`` and its
+        state leaves "due" in the transaction that sends the charge, which is
+        committed at once: a second job (or worker) never charges it again.
+        The transaction reference is the appointment's (``<ref>-FEE``) and
+        the provider's idempotency key derives from it, so a charge sent by a
+        run that crashed before committing is not made twice either.
+        """
+        done = 0
+        while done < limit:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT id FROM clinic_appointment
+                     WHERE card_fee_state = 'due' AND card_fee_due <= %(now)s
+                     ORDER BY card_fee_due, id
+                     LIMIT 1
+                       FOR UPDATE SKIP LOCKED
+                    """,
+                    now=fields.Datetime.now(),
+                )
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                break
+            appointment = self.browse(row[0])
+            appointment.invalidate_recordset()
+            appointment._charge_card_fee()
+            done += 1
+            if self._can_commit():
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done
+
+    def _charge_card_fee(self):
+        """Charge the policy fee to the card on file, off-session."""
+        self.ensure_one()
+        self = self.sudo()
+        amount = self._compute_card_fee()
+        if self.currency_id.is_zero(amount):
+            self.write({"card_fee_state": "none", "card_fee_amount": 0.0})
+            return
+        invoice = self._create_card_fee_invoice(amount)
+        self.write({"card_fee_amount": amount, "card_fee_invoice_id": invoice.id})
+        token = self.card_token_id
+        if not token.active:
+            self._on_card_fee_failed(self.env._("No card is saved for this booking."))
+            return
+        Transaction = self.env["payment.transaction"]
+        reference = f"{self.name}-FEE"
+        if Transaction.search_count([("reference", "=", reference)]):
+            # a charge was already sent for this booking (its state is its own)
+            self.card_fee_state = "pending"
+            return
+        tx = Transaction.create(
+            {
+                "provider_id": token.provider_id.id,
+                "payment_method_id": token.payment_method_id.id,
+                "reference": reference,
+                "amount": amount,
+                "currency_id": self.currency_id.id,
+                "partner_id": self.patient_id.id,
+                "token_id": token.id,
+                "operation": "offline",
+                "invoice_ids": [Command.set(invoice.ids)],
+                "clinic_appointment_id": self.id,
+            }
+        )
+        self.card_fee_state = "pending"
+        tx._send_payment_request()
+        if tx.state == "done":
+            tx._post_process()
+        elif tx.state not in ("pending", "authorized"):
+            # the bank asks the patient to authenticate, or declined
+            self._on_card_fee_failed(tx.state_message or "")
+
+    def _create_card_fee_invoice(self, amount):
+        """A draft invoice of the fee, on the fee income account: posted when
+        its money arrives, by the card or later by the payment link."""
+        self.ensure_one()
+        company = self.company_id
+        company._clinic_ensure_accounting()
+        if self.card_fee_invoice_id.state == "draft":
+            self.card_fee_invoice_id.invoice_line_ids.price_unit = amount
+            return self.card_fee_invoice_id
+        label = {
+            "no_show": self.env._("No-show fee: %(ref)s", ref=self.name),
+            "late": self.env._("Late cancellation fee: %(ref)s", ref=self.name),
+        }[self._get_card_fee_kind()]
+        return (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.patient_id.id,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "journal_id": company.clinic_journal_id.id,
+                    "invoice_origin": self.name,
+                    "ref": f"{self.name}-FEE",
+                    "payment_reference": f"{self.name}-FEE",
+                    "clinic_fee_appointment_id": self.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": label,
+                                "quantity": 1.0,
+                                "price_unit": amount,
+                                "account_id": company.clinic_fee_account_id.id,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+
+    def _on_card_fee_failed(self, reason):
+        """The card could not be charged: the patient pays through a link
+        (where the bank can ask them to authenticate), the manager follows."""
+        self.ensure_one()
+        self.sudo().card_fee_state = "failed"
+        self._send_mail("clinic_prepay.mail_template_appointment_card_fee_failed")
+        self._schedule_manager_activity(
+            self.env._("Card fee not charged"),
+            self.env._(
+                "The %(amount)s fee of %(ref)s could not be charged to the card on file"
+                " (%(reason)s). The patient received a payment link.",
+                amount=self.currency_id.format(self.card_fee_amount),
+                ref=self.name,
+                reason=reason or self.env._("no reason given"),
+            ),
+        )
+
+    def _on_card_fee_paid(self):
+        """The fee invoice is paid (card, payment link, or any other way)."""
+        for appointment in self.filtered(lambda a: a.card_fee_state != "paid"):
+            appointment.sudo().card_fee_state = "paid"
+            appointment._send_mail("clinic_prepay.mail_template_appointment_card_fee_paid")
+
+    def _get_card_fee_payment_link(self):
+        """Odoo's payment link for the fee still due."""
+        self.ensure_one()
+        invoice = self.sudo().card_fee_invoice_id
+        if self.card_fee_state != "failed" or invoice.state != "draft":
+            return False
+        amount = invoice.amount_total
+        params = {
+            "amount": amount,
+            "invoice_id": invoice.id,
+            "access_token": payment_access_token(
+                self.env, invoice.partner_id.id, amount, invoice.currency_id.id
+            ),
+        }
+        return f"/payment/pay?{urlencode(params)}"

@@ -1,0 +1,347 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import NOW, ClinicPaymentCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(NOW)
+class TestCardOnFile(ClinicPaymentCommon):
+    """No-show protection with a saved card, through Odoo's payment framework
+    (the demo provider stands in for the card provider)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider.allow_tokenization = True
+        cls.product_peel = cls._create_service("Peel", 200.0)
+        cls.treatment_card = cls.env["clinic.treatment"].create(
+            {
+                "name": "Peel",
+                "product_id": cls.product_peel.id,
+                "deposit_type": "none",
+                "no_show_protection": "card",
+                "payment_hours": 24.0,
+                "payment_before_hours": 2.0,
+                "free_cancel_hours": 24.0,
+                "late_cancel_forfeit_percent": 25.0,
+                "no_show_forfeit_percent": 50.0,
+                "practitioner_ids": [Command.link(cls.practitioner.id)],
+            }
+        )
+        # Botox: 300, deposit 50, late 50 %, no-show 100 %
+        cls.treatment_botox.no_show_protection = "both"
+
+    def _booked(self, treatment=None, days=3):
+        appointment = self._appointment(NOW + timedelta(days=days), treatment=treatment)
+        appointment.with_user(self.front_desk).action_book()
+        return appointment
+
+    def _validation_tx(self, appointment):
+        """What the card page creates when the patient submits a card."""
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "reference": f"{appointment.name}-CARD",
+                    "amount": 0.0,
+                    "currency_id": self.currency.id,
+                    "partner_id": appointment.patient_id.id,
+                    "operation": "validation",
+                    "tokenize": True,
+                    "clinic_appointment_id": appointment.id,
+                }
+            )
+        )
+
+    def _save_card(self, appointment, state="done"):
+        tx = self._validation_tx(appointment)
+        tx._handle_notification_data(
+            "demo",
+            {"reference": tx.reference, "simulated_state": state, "payment_details": "4242"},
+        )
+        tx._post_process()
+        return tx
+
+    def _no_show(self, appointment):
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.with_user(self.front_desk).action_no_show()
+
+    def _charge_job(self, at):
+        with freeze_time(at):
+            return self.env["clinic.appointment"]._cron_charge_card_fees()
+
+    # ------------------------------------------------------------------------
+
+    def test_policy_choices(self):
+        with self.assertRaises(ValidationError):
+            self.treatment_card.deposit_type = "full"
+        with self.assertRaises(ValidationError):
+            self.treatment_consult.no_show_protection = "both"
+        lines = self.treatment_card._get_policy_lines(NOW + timedelta(days=3))
+        self.assertIn(
+            "Charged to the card on a no-show: 100.00 USD; on a late cancellation: 50.00 USD.",
+            "\n".join(lines).replace(self.currency.name, "USD"),
+        )
+        # with a deposit, the card pays only what the deposit does not keep
+        lines = self.treatment_botox._get_policy_lines(NOW + timedelta(days=3))
+        self.assertIn(
+            "Charged to the card on a no-show: 250.00 USD; on a late cancellation: 125.00 USD.",
+            "\n".join(lines).replace(self.currency.name, "USD"),
+        )
+
+    def test_without_deposit_the_booking_waits_for_the_card(self):
+        appointment = self._booked(self.treatment_card)
+        self.assertTrue(appointment.card_required)
+        self.assertEqual(appointment.state, "awaiting_payment")
+        self.assertFalse(appointment.deposit_ids)
+        self.assertTrue(appointment.card_missing)
+        self.assertIn(appointment, appointment.search([("card_missing", "=", True)]))
+        self.assertEqual(appointment._get_payment_url(), appointment.get_portal_url())
+        # no card without the patient's consent
+        self.assertFalse(appointment._card_ready_to_save())
+        appointment._record_card_consent()
+        self.assertIn("Card on file", appointment.card_consent_text)
+        self.assertTrue(
+            self.provider._is_tokenization_required(clinic_appointment_id=appointment.id)
+        )
+        self._save_card(appointment)
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual(appointment.card_token_id.payment_details, "4242")
+        self.assertFalse(appointment.card_missing)
+        self.assertIn("4242", appointment.card_summary)
+        self.assertTrue(self._patient_mails(appointment, "is confirmed"))
+
+    def test_a_refused_card_is_not_saved(self):
+        appointment = self._booked(self.treatment_card)
+        appointment._record_card_consent()
+        self._save_card(appointment, state="error")
+        # the demo provider keeps the token of an errored validation: the
+        # booking does not take a card its bank refused
+        self.assertFalse(appointment.card_token_id)
+        self.assertEqual(appointment.state, "awaiting_payment")
+
+    def test_unpaid_card_booking_is_cancelled_at_its_deadline(self):
+        appointment = self._booked(self.treatment_card)
+        with freeze_time(appointment.payment_deadline + timedelta(minutes=1)):
+            self.env["clinic.appointment"]._cron_cancel_unpaid()
+        self.assertEqual((appointment.state, appointment.cancel_reason), ("cancelled", "unpaid"))
+        self.assertFalse(appointment.card_fee_state)
+
+    def test_deposit_payment_saves_the_card(self):
+        appointment = self._booked(self.treatment_botox)
+        invoice = appointment.deposit_ids.invoice_id
+        # before the patient agrees, the payment form does not force a card
+        self.assertFalse(self.provider._is_tokenization_required(invoice_id=invoice.id))
+        appointment._record_card_consent()
+        self.assertTrue(self.provider._is_tokenization_required(invoice_id=invoice.id))
+        methods = self.env["payment.method"]._get_compatible_payment_methods(
+            self.provider.ids, self.patient.id, invoice_id=invoice.id
+        )
+        self.assertTrue(methods)
+        self.assertTrue(all(methods.mapped("support_tokenization")))
+        tx = self._start_online_payment(appointment)
+        tx.tokenize = True
+        tx._handle_notification_data(
+            "demo",
+            {"reference": tx.reference, "simulated_state": "done", "payment_details": "1111"},
+        )
+        tx._post_process()
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual(appointment.card_token_id, tx.token_id)
+        self.assertEqual(appointment.card_token_id.payment_details, "1111")
+
+    def _protected(self, treatment=None):
+        appointment = self._booked(treatment or self.treatment_card)
+        appointment._record_card_consent()
+        if appointment.deposit_ids:
+            self._pay_online(appointment)
+        self._save_card(appointment)
+        self.assertEqual(appointment.state, "confirmed")
+        return appointment
+
+    def test_no_show_fee_charged_once_though_the_job_runs_twice(self):
+        appointment = self._protected()
+        self._no_show(appointment)
+        self.assertEqual(appointment.card_fee_state, "due")
+        # charged once the no-show can no longer be undone: not the same day
+        self.assertEqual(self._charge_job(appointment.start + timedelta(hours=2)), 0)
+        next_day = appointment.card_fee_due + timedelta(minutes=5)
+        self.assertEqual(self._charge_job(next_day), 1)
+        self.assertEqual(self._charge_job(next_day), 0)
+        txs = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        self.assertEqual(len(txs), 1)
+        self.assertEqual(
+            (txs.reference, txs.state, txs.amount), (f"{appointment.name}-FEE", "done", 100.0)
+        )
+        self.assertEqual(appointment.card_fee_state, "paid")
+        self.assertEqual(appointment.card_fee_amount, 100.0)
+        # the ledger: fee income, and the patient's receivable reconciled
+        invoice = appointment.card_fee_invoice_id
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(invoice.clinic_fee_appointment_id, appointment)
+        income = invoice.line_ids.filtered(lambda line: line.account_id == self.fee_account)
+        self.assertEqual(income.balance, -100.0)
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertTrue(receivable.reconciled)
+        self.assertEqual(receivable.matched_credit_ids.credit_move_id.payment_id, txs.payment_id)
+        self.assertTrue(self._patient_mails(appointment, "fee received"))
+
+    def test_a_crashed_run_is_charged_again_with_the_same_reference(self):
+        """A run that sent the charge and died before committing: the next
+        run sends the same reference (the provider's idempotency key)."""
+        appointment = self._protected()
+        self._no_show(appointment)
+        sent = []
+        Transaction = type(self.env["payment.transaction"])
+        original = Transaction._send_payment_request
+
+        def record(tx):
+            sent.append(tx.reference)
+            return original(tx)
+
+        at = appointment.card_fee_due + timedelta(minutes=5)
+        with patch.object(Transaction, "_send_payment_request", record):
+            with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+                self._charge_job(at)
+                raise RuntimeError("the worker died before committing")
+            appointment.invalidate_recordset()
+            self.assertEqual(appointment.card_fee_state, "due")
+            self._charge_job(at)
+        self.assertEqual(sent, [f"{appointment.name}-FEE"] * 2)
+        self.assertEqual(appointment.card_fee_state, "paid")
+
+    def test_declined_card_gets_a_payment_link(self):
+        appointment = self._protected()
+        appointment.card_token_id.demo_simulated_state = "error"
+        self._no_show(appointment)
+        self._charge_job(appointment.card_fee_due + timedelta(minutes=5))
+        self.assertEqual(appointment.card_fee_state, "failed")
+        invoice = appointment.card_fee_invoice_id
+        self.assertEqual(invoice.state, "draft")
+        link = appointment._get_card_fee_payment_link()
+        self.assertTrue(link.startswith(f"/payment/pay?amount=100.0&invoice_id={invoice.id}&"))
+        mail = self._patient_mails(appointment, "a fee to pay")
+        self.assertEqual(len(mail), 1)
+        self.assertIn(link.replace("&", "&amp;"), mail.body)
+        activity = appointment.activity_ids.filtered(lambda a: a.summary == "Card fee not charged")
+        self.assertEqual(len(activity), 1)
+        self.assertTrue(activity.user_id.has_group("clinic_prepay.group_clinic_manager"))
+        # the patient pays through the link: the fee is paid and reconciled
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "amount": 100.0,
+                    "currency_id": self.currency.id,
+                    "partner_id": self.patient.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "demo", invoice_ids=[Command.set(invoice.ids)]
+                    ),
+                    "operation": "online_redirect",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        self.assertEqual(tx.reference, f"{appointment.name}-FEE-1")
+        self._pay_online(appointment, tx=tx)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(appointment.card_fee_state, "paid")
+
+    def test_undone_no_show_is_not_charged(self):
+        appointment = self._protected()
+        self._no_show(appointment)
+        with freeze_time(appointment.start + timedelta(hours=2)):
+            appointment.with_user(self.front_desk).action_undo_no_show()
+        self.assertFalse(appointment.card_fee_state)
+        self.assertEqual(self._charge_job(appointment.start + timedelta(days=2)), 0)
+
+    def test_late_cancellation_charges_the_policy_less_the_deposit_kept(self):
+        appointment = self._protected(self.treatment_botox)
+        with freeze_time(appointment.start - timedelta(hours=3)):
+            # the patient is told before confirming
+            preview = appointment._get_cancel_preview()
+            self.assertEqual((preview["kept"], preview["card_fee"]), (25.0, 125.0))
+            appointment.with_user(self.front_desk).action_cancel_by_patient()
+        self.assertEqual(appointment.amount_forfeited, 25.0)
+        self.assertEqual(appointment.card_fee_state, "due")
+        self._charge_job(appointment.start - timedelta(hours=3))
+        # 50 % of 300 is the policy: 25 kept from the deposit, 125 charged
+        self.assertEqual(appointment.card_fee_amount, 125.0)
+        self.assertEqual(appointment.card_fee_state, "paid")
+        fee = appointment.card_fee_invoice_id.line_ids.filtered(
+            lambda line: line.account_id == self.fee_account
+        )
+        self.assertEqual(fee.balance, -125.0)
+
+    def test_no_show_with_full_deposit_kept_charges_nothing(self):
+        self.treatment_botox.no_show_forfeit_percent = 100.0
+        self.treatment_botox.deposit_type = "full"
+        appointment = self._protected(self.treatment_botox)
+        self._no_show(appointment)
+        self._charge_job(appointment.card_fee_due + timedelta(minutes=5))
+        self.assertEqual(appointment.card_fee_state, "none")
+        self.assertFalse(
+            appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        )
+        self.assertFalse(appointment.card_fee_invoice_id)
+
+    def test_removed_card_gets_a_payment_link(self):
+        appointment = self._protected()
+        appointment.card_token_id.active = False
+        self._no_show(appointment)
+        self._charge_job(appointment.card_fee_due + timedelta(minutes=5))
+        self.assertEqual(appointment.card_fee_state, "failed")
+        self.assertTrue(appointment._get_card_fee_payment_link())
+
+    def test_card_fields_move_only_through_the_workflow(self):
+        appointment = self._protected()
+        token = appointment.card_token_id
+        for user in (self.front_desk, self.manager):
+            for vals in (
+                {"card_token_id": False},
+                {"card_fee_state": "paid"},
+                {"card_consent_text": "I agreed to nothing"},
+                {"card_required": False},
+            ):
+                with self.assertRaises(AccessError):
+                    appointment.with_user(user).write(vals)
+        with self.assertRaises(UserError):
+            self.env["payment.transaction"].with_user(self.manager).create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "reference": "FORGED",
+                    "amount": 1.0,
+                    "currency_id": self.currency.id,
+                    "partner_id": self.patient.id,
+                    "token_id": token.id,
+                    "operation": "offline",
+                    "clinic_appointment_id": appointment.id,
+                }
+            )
+        with self.assertRaises(UserError):
+            self.env["account.move"].with_user(self.manager).create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.patient.id,
+                    "clinic_fee_appointment_id": appointment.id,
+                }
+            )
+        self.assertEqual(appointment.card_token_id, token)

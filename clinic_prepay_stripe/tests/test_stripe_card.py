@@ -1,0 +1,219 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+import stripe
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import ClinicStripeCase
+
+
+@tagged("post_install", "-at_install")
+class TestStripeCardOnFile(ClinicStripeCase):
+    """A card saved with a SetupIntent at the local Stripe peer, then charged
+    off-session by the no-show job through Odoo's Stripe provider."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.stripe.allow_tokenization = True
+        product = cls._create_service("Laser", 200.0)
+        cls.treatment_card = cls.env["clinic.treatment"].create(
+            {
+                "name": "Laser",
+                "product_id": product.id,
+                "deposit_type": "none",
+                "no_show_protection": "card",
+                "no_show_forfeit_percent": 50.0,
+                "late_cancel_forfeit_percent": 25.0,
+                "practitioner_ids": [Command.link(cls.practitioner.id)],
+            }
+        )
+
+    def _save_card_with_setup_intent(self, appointment, number="4242424242424242"):
+        """The card page: Odoo's validation transaction creates a SetupIntent
+        at the peer, the card confirms it there, and Stripe's signed
+        ``setup_intent.succeeded`` reaches the webhook."""
+        appointment._record_card_consent()
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.stripe.id,
+                    "payment_method_id": self.card.id,
+                    "reference": f"{appointment.name}-CARD",
+                    "amount": self.stripe._get_validation_amount(),
+                    "currency_id": self.currency.id,
+                    "partner_id": appointment.patient_id.id,
+                    "operation": "validation",
+                    "tokenize": True,
+                    "clinic_appointment_id": appointment.id,
+                }
+            )
+        )
+        secret = tx._get_processing_values()["client_secret"]
+        intent_id = secret.split("_secret_")[0]
+        self.assertTrue(intent_id.startswith("seti_"))
+        intent = self._peer_get(f"setup_intents/{intent_id}")
+        method = self._peer_card(number, customer=intent["customer"])
+        stripe.SetupIntent.confirm(intent_id, payment_method=method.id)
+        intent = self._peer_get(f"setup_intents/{intent_id}")
+        self.assertEqual(intent["status"], "succeeded")
+        self.assertEqual(self._post_event("setup_intent.succeeded", intent).status_code, 200)
+        self._post_process()
+        appointment.invalidate_recordset()
+        return tx
+
+    def _peer_intents(self, customer):
+        intents = self._peer_get("payment_intents?limit=100")["data"]
+        return [intent for intent in intents if intent["customer"] == customer]
+
+    def _protected_no_show(self, number="4242424242424242"):
+        appointment = self._booked(treatment=self.treatment_card)
+        self.assertEqual(appointment.state, "awaiting_payment")
+        self._save_card_with_setup_intent(appointment, number)
+        self.assertEqual(appointment.state, "confirmed")
+        token = appointment.card_token_id
+        self.assertTrue(token.stripe_payment_method.startswith("pm_"))
+        self.assertTrue(token.provider_ref.startswith("cus_"))
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.action_no_show()
+        return appointment
+
+    def _run_job(self, appointment):
+        with freeze_time(appointment.card_fee_due + timedelta(minutes=5)):
+            return self.env["clinic.appointment"]._cron_charge_card_fees()
+
+    def test_setup_intent_saves_the_card(self):
+        appointment = self._booked(treatment=self.treatment_card)
+        self._save_card_with_setup_intent(appointment)
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual(appointment.card_token_id.payment_details, "4242")
+        self.assertEqual(appointment.card_token_id.provider_id, self.stripe)
+        self.assertIn("Card on file", appointment.card_consent_text)
+
+    def test_no_show_fee_charged_once_though_the_job_runs_twice(self):
+        appointment = self._protected_no_show()
+        customer = appointment.card_token_id.provider_ref
+        self.assertEqual(self._run_job(appointment), 1)
+        self.assertEqual(self._run_job(appointment), 0)
+        intents = self._peer_intents(customer)
+        self.assertEqual(len(intents), 1)
+        self.assertEqual((intents[0]["amount"], intents[0]["status"]), (10000, "succeeded"))
+        self.assertEqual(
+            intents[0]["payment_method"], appointment.card_token_id.stripe_payment_method
+        )
+        tx = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        self.assertEqual((tx.state, tx.provider_reference), ("done", intents[0]["id"]))
+        self.assertEqual(appointment.card_fee_state, "paid")
+        invoice = appointment.card_fee_invoice_id
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(tx.payment_id.journal_id, self.stripe_journal)
+        fee = invoice.line_ids.filtered(lambda line: line.account_id == self.fee_account)
+        self.assertEqual(fee.balance, -100.0)
+        # Stripe's own event for the charge changes nothing more
+        intent = self._peer_get(f"payment_intents/{intents[0]['id']}?expand[]=payment_method")
+        self.assertEqual(self._post_event("payment_intent.succeeded", intent).status_code, 200)
+        self._post_process()
+        self.assertEqual(len(tx.payment_id), 1)
+        self.assertEqual(
+            len(self.env["account.payment"].search([("payment_transaction_id", "=", tx.id)])), 1
+        )
+
+    def test_crashed_run_does_not_charge_twice(self):
+        """The job sent the charge and died before committing: the next run
+        sends the same reference, hence the same idempotency key, and Stripe
+        answers with the first charge."""
+        appointment = self._protected_no_show()
+        customer = appointment.card_token_id.provider_ref
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            self._run_job(appointment)
+            self.assertEqual(len(self._peer_intents(customer)), 1)
+            raise RuntimeError("the worker died before committing")
+        appointment.invalidate_recordset()
+        self.assertEqual(appointment.card_fee_state, "due")
+        self.assertEqual(self._run_job(appointment), 1)
+        self.assertEqual(len(self._peer_intents(customer)), 1)
+        self.assertEqual(appointment.card_fee_state, "paid")
+
+    def test_authentication_required_leads_to_a_payment_link(self):
+        """The bank asks the patient to authenticate the off-session charge
+        (Stripe's ``requires_action``): the patient gets a payment link, the
+        manager an activity, and paying through the link settles the fee."""
+        appointment = self._protected_no_show()
+        token = appointment.card_token_id
+        # the same customer's card now requires authentication (3-D Secure)
+        method = self._peer_card("4000002760003184", customer=token.provider_ref)
+        token.stripe_payment_method = method.id
+        self._run_job(appointment)
+        tx = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        intent = self._peer_intents(token.provider_ref)[-1]
+        self.assertEqual(intent["status"], "requires_action")
+        self.assertNotEqual(tx.state, "done")
+        self.assertEqual(appointment.card_fee_state, "failed")
+        activity = appointment.activity_ids.filtered(lambda a: a.summary == "Card fee not charged")
+        self.assertEqual(len(activity), 1)
+        link = appointment._get_card_fee_payment_link()
+        mail = self._patient_mails(appointment, "a fee to pay")
+        self.assertIn(link.replace("&", "&amp;"), mail.body)
+        # the link opens Odoo's payment form for the fee
+        self.authenticate(None, None)
+        response = self.url_open(link)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_payment_form", response.text)
+        # the patient pays on-session (authenticating with the bank)
+        invoice = appointment.card_fee_invoice_id
+        pay = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.stripe.id,
+                    "payment_method_id": self.card.id,
+                    "amount": invoice.amount_total,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "stripe", invoice_ids=[Command.set(invoice.ids)]
+                    ),
+                    "operation": "online_direct",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        secret = pay._get_processing_values()["client_secret"]
+        intent_id = secret.split("_secret_")[0]
+        intent = self._peer_get(f"payment_intents/{intent_id}")
+        card = self._peer_card(customer=intent["customer"])
+        stripe.PaymentIntent.modify(intent_id, payment_method=card.id)
+        stripe.PaymentIntent.confirm(intent_id)
+        intent = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
+        self.assertEqual(self._post_event("payment_intent.succeeded", intent).status_code, 200)
+        self._post_process()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(appointment.card_fee_state, "paid")
+
+    def test_declined_card_leads_to_a_payment_link(self):
+        """A card the bank accepted when saved declines the charge later (the
+        stale card): the fee goes to a payment link."""
+        appointment = self._protected_no_show(number="4000000000000341")
+        self._run_job(appointment)
+        tx = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        self.assertEqual(tx.state, "error")
+        self.assertEqual(appointment.card_fee_state, "failed")
+        self.assertEqual(appointment.card_fee_invoice_id.state, "draft")
+        self.assertTrue(appointment._get_card_fee_payment_link())
+        self.assertTrue(self._patient_mails(appointment, "a fee to pay"))
+
+    def test_late_cancellation_fee(self):
+        appointment = self._booked(days=3, treatment=self.treatment_card)
+        self._save_card_with_setup_intent(appointment)
+        with freeze_time(appointment.start - timedelta(hours=2)):
+            appointment.action_cancel_by_patient()
+            self.assertEqual(appointment.cancel_reason, "late")
+            self.env["clinic.appointment"]._cron_charge_card_fees()
+        self.assertEqual(appointment.card_fee_state, "paid")
+        self.assertEqual(appointment.card_fee_amount, 50.0)
