@@ -2,8 +2,8 @@
 {
     "name": "Clinic Pre-payment: Stripe",
     "summary": "Stripe for the clinic: signed and replay-safe webhooks, dashboard refunds and "
-    "disputes in the ledger, refunds with idempotency keys",
-    "version": "18.0.1.0.0",
+    "disputes in the ledger, refunds with idempotency keys, holds on cards on file",
+    "version": "18.0.1.1.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-prepay/clinic_prepay",
     "author": "clinic_prepay contributors",
@@ -14,7 +14,9 @@
     "post_init_hook": "post_init_hook",
     "data": [
         "security/ir.model.access.csv",
+        "data/clinic_prepay_stripe_data.xml",
         "views/clinic_stripe_event_views.xml",
         "views/clinic_appointment_views.xml",
+        "views/res_config_settings_views.xml",
     ],
 }

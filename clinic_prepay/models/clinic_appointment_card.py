@@ -71,15 +71,12 @@ class ClinicAppointment(models.Model):
         tracking=True,
     )
     card_fee_due = fields.Datetime(
-        string="Card Fee Due",
         readonly=True,
         copy=False,
         help="A no-show is charged once it can no longer be undone (the end of its day).",
     )
     card_fee_amount = fields.Monetary(readonly=True, copy=False)
-    card_fee_invoice_id = fields.Many2one(
-        "account.move", string="Card Fee Invoice", readonly=True, copy=False
-    )
+    card_fee_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
     card_transaction_ids = fields.One2many(
         "payment.transaction", "clinic_appointment_id", string="Card Transactions", readonly=True
     )
@@ -267,37 +264,48 @@ class ClinicAppointment(models.Model):
             return
         invoice = self._create_card_fee_invoice(amount)
         self.write({"card_fee_amount": amount, "card_fee_invoice_id": invoice.id})
-        token = self.card_token_id
-        if not token.active:
-            self._on_card_fee_failed(self.env._("No card is saved for this booking."))
-            return
-        Transaction = self.env["payment.transaction"]
-        reference = f"{self.name}-FEE"
-        if Transaction.search_count([("reference", "=", reference)]):
-            # a charge was already sent for this booking (its state is its own)
+        tx = self._capture_card_fee(amount, invoice)
+        if not tx:
+            token = self.card_token_id
+            if not token.active:
+                self._on_card_fee_failed(self.env._("No card is saved for this booking."))
+                return
+            tx = self.env["payment.transaction"].create(
+                {
+                    "provider_id": token.provider_id.id,
+                    "payment_method_id": token.payment_method_id.id,
+                    "reference": self._get_card_reference("FEE"),
+                    "amount": amount,
+                    "currency_id": self.currency_id.id,
+                    "partner_id": self.patient_id.id,
+                    "token_id": token.id,
+                    "operation": "offline",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "clinic_appointment_id": self.id,
+                }
+            )
             self.card_fee_state = "pending"
-            return
-        tx = Transaction.create(
-            {
-                "provider_id": token.provider_id.id,
-                "payment_method_id": token.payment_method_id.id,
-                "reference": reference,
-                "amount": amount,
-                "currency_id": self.currency_id.id,
-                "partner_id": self.patient_id.id,
-                "token_id": token.id,
-                "operation": "offline",
-                "invoice_ids": [Command.set(invoice.ids)],
-                "clinic_appointment_id": self.id,
-            }
-        )
-        self.card_fee_state = "pending"
-        tx._send_payment_request()
+            tx._send_payment_request()
         if tx.state == "done":
             tx._post_process()
         elif tx.state not in ("pending", "authorized"):
             # the bank asks the patient to authenticate, or declined
             self._on_card_fee_failed(tx.state_message or "")
+
+    def _capture_card_fee(self, amount, invoice):
+        """Hook: settle the fee from money already held on the card (an
+        authorization hold); returns its transaction, or nothing to charge
+        the card anew."""
+        return self.env["payment.transaction"]
+
+    def _get_card_reference(self, kind):
+        """``<appointment>-<kind>``, or ``-1``, ``-2``... when taken: the same
+        reference again after a rolled-back attempt, so the provider's
+        idempotency key (derived from it) stops a second charge."""
+        self.ensure_one()
+        return self.env["payment.transaction"]._compute_reference(
+            "none", prefix=f"{self.name}-{kind}"
+        )
 
     def _create_card_fee_invoice(self, amount):
         """A draft invoice of the fee, on the fee income account: posted when

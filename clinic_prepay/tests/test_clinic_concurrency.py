@@ -368,3 +368,64 @@ class TestClinicConcurrency(BaseCase):
                 .message_ids.filtered(lambda m: "is cancelled" in (m.subject or ""))
             )
             self.assertEqual(len(messages), 1)
+
+    def test_two_workers_charge_a_no_show_fee_once(self):
+        """Two runs of the card fee job at once: the second skips the
+        appointment the first is charging, without waiting."""
+        with self.registry.cursor() as cr, freeze_time(NOW):
+            env = self._env(cr)
+            provider = env.ref("payment.payment_provider_demo")
+            method = env.ref("payment_demo.payment_method_demo")
+            treatment = env["clinic.treatment"].browse(self.treatment_id)
+            treatment.write(
+                {
+                    "deposit_type": "none",
+                    "no_show_protection": "card",
+                    "no_show_forfeit_percent": 50,
+                }
+            )
+            appointment = env["clinic.appointment"].create(
+                self._vals(0, start=NOW + timedelta(days=2))
+            )
+            appointment.action_book()
+            token = env["payment.token"].create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": method.id,
+                    "partner_id": appointment.patient_id.id,
+                    "payment_details": "4242",
+                    "provider_ref": "race",
+                    "demo_simulated_state": "done",
+                }
+            )
+            appointment._on_card_saved(token)
+            appointment_id, provider_state = appointment.id, provider.state
+            provider.state = "test"
+        self.addCleanup(self._restore_provider, provider_state)
+        with self.registry.cursor() as cr, freeze_time(NOW + timedelta(days=2, hours=1)):
+            appointment = self._env(cr)["clinic.appointment"].browse(appointment_id)
+            appointment.action_no_show()
+            due = appointment.card_fee_due
+        with (
+            closing(self.registry.cursor()) as cr1,
+            closing(self.registry.cursor()) as cr2,
+            freeze_time(due + timedelta(minutes=1)),
+        ):
+            env1, env2 = self._env(cr1), self._env(cr2)
+            self.assertEqual(env1["clinic.appointment"]._cron_charge_card_fees(), 1)
+            started = time.monotonic()
+            self.assertEqual(env2["clinic.appointment"]._cron_charge_card_fees(), 0)
+            self.assertLess(time.monotonic() - started, 5, "SKIP LOCKED: no waiting")
+            cr1.commit()
+            cr2.rollback()  # the second worker's next run
+            self.assertEqual(env2["clinic.appointment"]._cron_charge_card_fees(), 0)
+            cr2.commit()
+        with self.registry.cursor() as cr:
+            appointment = self._env(cr)["clinic.appointment"].browse(appointment_id)
+            self.assertEqual(appointment.card_fee_state, "paid")
+            charges = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+            self.assertEqual((len(charges), charges.amount), (1, 50.0))
+
+    def _restore_provider(self, state):
+        with self.registry.cursor() as cr:
+            self._env(cr).ref("payment.payment_provider_demo").state = state

@@ -4,5 +4,7 @@ from . import (
     clinic_deposit,
     clinic_stripe_event,
     payment_provider,
+    payment_transaction,
     res_company,
+    res_config_settings,
 )

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -12,6 +13,26 @@ class ResCompany(models.Model):
         help="Expense account of the fees the payment provider keeps (dispute and"
         " processing fees); the chart's bank fees account by default.",
     )
+
+    clinic_card_hold_days = fields.Integer(
+        string="Card Hold (days before)",
+        default=0,
+        help="This many days before a visit protected by a card on file, the no-show fee is"
+        " authorized on the card (not charged): the card is checked in time and the money is"
+        " there on a no-show. 0: no hold. At most 6 (Stripe releases holds after about 7"
+        " days, 5 for some cards).",
+    )
+
+    @api.constrains("clinic_card_hold_days")
+    def _check_clinic_card_hold_days(self):
+        for company in self:
+            if not 0 <= company.clinic_card_hold_days <= 6:
+                raise ValidationError(
+                    self.env._(
+                        "A card hold is placed at most 6 days before the visit (Stripe"
+                        " releases it after about 7)."
+                    )
+                )
 
     def _clinic_ensure_accounting(self):
         res = super()._clinic_ensure_accounting()

@@ -5,15 +5,15 @@ import stripe
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import ClinicStripeCase
 
 
-@tagged("post_install", "-at_install")
-class TestStripeCardOnFile(ClinicStripeCase):
-    """A card saved with a SetupIntent at the local Stripe peer, then charged
-    off-session by the no-show job through Odoo's Stripe provider."""
+class StripeCardCase(ClinicStripeCase):
+    """A card-on-file treatment, and a card saved with a SetupIntent at the
+    local Stripe peer."""
 
     @classmethod
     def setUpClass(cls):
@@ -44,7 +44,7 @@ class TestStripeCardOnFile(ClinicStripeCase):
                 {
                     "provider_id": self.stripe.id,
                     "payment_method_id": self.card.id,
-                    "reference": f"{appointment.name}-CARD",
+                    "reference": appointment._get_card_reference("CARD"),
                     "amount": self.stripe._get_validation_amount(),
                     "currency_id": self.currency.id,
                     "partner_id": appointment.patient_id.id,
@@ -86,6 +86,12 @@ class TestStripeCardOnFile(ClinicStripeCase):
     def _run_job(self, appointment):
         with freeze_time(appointment.card_fee_due + timedelta(minutes=5)):
             return self.env["clinic.appointment"]._cron_charge_card_fees()
+
+
+@tagged("post_install", "-at_install")
+class TestStripeCardOnFile(StripeCardCase):
+    """The card charged off-session by the no-show job through Odoo's Stripe
+    provider."""
 
     def test_setup_intent_saves_the_card(self):
         appointment = self._booked(treatment=self.treatment_card)
@@ -217,3 +223,117 @@ class TestStripeCardOnFile(ClinicStripeCase):
             self.env["clinic.appointment"]._cron_charge_card_fees()
         self.assertEqual(appointment.card_fee_state, "paid")
         self.assertEqual(appointment.card_fee_amount, 50.0)
+
+
+@tagged("post_install", "-at_install")
+class TestStripeCardHold(StripeCardCase):
+    """Authorization holds: placed days before the visit, captured on a
+    no-show, released when the visit happens or the booking is cancelled."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.clinic_card_hold_days = 5
+
+    def _held(self, days=3, number="4242424242424242"):
+        appointment = self._booked(days=days, treatment=self.treatment_card)
+        self._save_card_with_setup_intent(appointment, number)
+        self.env["clinic.appointment"]._cron_card_holds()
+        return appointment
+
+    def _peer_intent(self, tx):
+        return self._peer_get(f"payment_intents/{tx.provider_reference}")
+
+    def test_hold_placed_once_and_only_inside_the_window(self):
+        far = self._booked(days=9, treatment=self.treatment_card)
+        self._save_card_with_setup_intent(far)
+        appointment = self._held()
+        self.env["clinic.appointment"]._cron_card_holds()
+        self.assertFalse(far.card_hold_state)
+        self.assertEqual(appointment.card_hold_state, "held")
+        tx = appointment.card_hold_transaction_id
+        self.assertEqual((tx.state, tx.amount), ("authorized", 100.0))
+        intents = self._peer_intents(appointment.card_token_id.provider_ref)
+        self.assertEqual(len(intents), 1)
+        self.assertEqual(
+            (intents[0]["status"], intents[0]["capture_method"]), ("requires_capture", "manual")
+        )
+        # nothing in the ledger for money only held
+        self.assertFalse(tx.payment_id)
+        with self.assertRaises(ValidationError):
+            self.company.clinic_card_hold_days = 7
+
+    def test_no_show_captures_the_hold(self):
+        appointment = self._held()
+        tx = appointment.card_hold_transaction_id
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.action_no_show()
+        self._run_job(appointment)
+        self.assertEqual(appointment.card_hold_state, "captured")
+        self.assertEqual(appointment.card_fee_state, "paid")
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(self._peer_intent(tx)["status"], "succeeded")
+        # no second charge: the held money was the fee
+        self.assertEqual(len(self._peer_intents(appointment.card_token_id.provider_ref)), 1)
+        self.assertEqual(appointment.card_fee_invoice_id.payment_state, "paid")
+        self.assertEqual(tx.payment_id.journal_id, self.stripe_journal)
+        self.assertEqual(appointment.card_fee_invoice_id, tx.invoice_ids)
+
+    def test_visit_releases_the_hold(self):
+        appointment = self._held()
+        tx = appointment.card_hold_transaction_id
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.action_done()
+        self.assertEqual(appointment.card_hold_state, "to_release")
+        self.env["clinic.appointment"]._cron_card_holds()
+        self.assertEqual(appointment.card_hold_state, "released")
+        self.assertEqual(tx.state, "cancel")
+        self.assertEqual(self._peer_intent(tx)["status"], "canceled")
+
+    def test_timely_cancellation_releases_the_hold(self):
+        appointment = self._held(days=3)
+        tx = appointment.card_hold_transaction_id
+        self.treatment_card.free_cancel_hours = 24.0
+        appointment.action_cancel_by_patient()
+        self.assertEqual(appointment.cancel_reason, "patient")
+        self.env["clinic.appointment"]._cron_card_holds()
+        self.assertEqual((appointment.card_hold_state, tx.state), ("released", "cancel"))
+        self.assertFalse(appointment.card_fee_state)
+
+    def test_late_cancellation_releases_the_hold_and_charges_the_late_fee(self):
+        appointment = self._held(days=3)
+        tx = appointment.card_hold_transaction_id
+        with freeze_time(appointment.start - timedelta(hours=2)):
+            appointment.action_cancel_by_patient()
+            self.env["clinic.appointment"]._cron_card_holds()
+            self.env["clinic.appointment"]._cron_charge_card_fees()
+        self.assertEqual((appointment.card_hold_state, tx.state), ("released", "cancel"))
+        self.assertEqual((appointment.card_fee_state, appointment.card_fee_amount), ("paid", 50.0))
+
+    def test_moved_booking_is_held_again(self):
+        appointment = self._held(days=3)
+        first = appointment.card_hold_transaction_id
+        appointment.write({"start": appointment.start + timedelta(days=1)})
+        self.env["clinic.appointment"]._cron_card_holds()
+        self.env["clinic.appointment"]._cron_card_holds()
+        second = appointment.card_hold_transaction_id
+        self.assertEqual(first.state, "cancel")
+        self.assertEqual((second.state, appointment.card_hold_state), ("authorized", "held"))
+        self.assertEqual(second.reference, f"{appointment.name}-HOLD-1")
+
+    def test_declined_hold_asks_for_another_card(self):
+        """The stale card is found days before the visit, not at the no-show."""
+        appointment = self._held(number="4000000000000341")
+        self.assertEqual(appointment.card_hold_state, "failed")
+        self.assertFalse(appointment.card_token_id)
+        self.assertTrue(appointment.card_missing)
+        self.assertTrue(self._patient_mails(appointment, "please save another card"))
+        activity = appointment.activity_ids.filtered(
+            lambda a: a.summary == "Card on file declined"
+        )
+        self.assertEqual(len(activity), 1)
+        # the patient saves another card: it is held in turn
+        self._save_card_with_setup_intent(appointment)
+        self.assertFalse(appointment.card_hold_state)
+        self.env["clinic.appointment"]._cron_card_holds()
+        self.assertEqual(appointment.card_hold_state, "held")

@@ -1,0 +1,18 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    clinic_card_hold = fields.Boolean(
+        readonly=True,
+        help="An authorization hold on a card on file: captured on a no-show, else released.",
+    )
+
+    def _stripe_prepare_payment_intent_payload(self):
+        payload = super()._stripe_prepare_payment_intent_payload()
+        # Odoo's manual capture is provider-wide; a hold is captured by itself
+        if self.clinic_card_hold:
+            payload["capture_method"] = "manual"
+        return payload
