@@ -3,7 +3,7 @@
     "name": "Clinic Pre-payment",
     "summary": "Appointment deposits, automatic cancellation of unpaid bookings, "
     "reconciled payments, refunds and no-show policies for clinics",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-prepay/clinic_prepay",
     "author": "clinic_prepay contributors",
@@ -29,6 +29,7 @@
         "wizards/clinic_settings_views.xml",
         "wizards/clinic_deposit_payment_views.xml",
         "wizards/clinic_refund_reject_views.xml",
+        "wizards/clinic_deposit_waive_views.xml",
         "views/clinic_prepay_menus.xml",
         "templates/portal.xml",
     ],

@@ -16,10 +16,10 @@ write_odoo_conf "$CONF" "$DB" "without_demo = all" "http_interface = 127.0.0.1"
 echo "[test] creating database $DB with the clinic_prepay add-ons (no demo data)"
 dropdb --if-exists "$DB"
 rm -rf "$ROOT/.odoo-data/filestore/$DB"
-"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_stripe_payout,payment_demo \
+"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_stripe_payout,clinic_prepay_sms,payment_demo \
     --stop-after-init --log-level=warn --logfile="$LOG"
 echo "[test] upgrading the add-ons (-u) on it"
-"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_stripe_payout \
+"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_stripe_payout,clinic_prepay_sms \
     --stop-after-init --log-level=warn --logfile="$LOG.upgrade"
 # The install and the upgrade must be clean: no warning, no error in the log.
 if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG" "$LOG.upgrade"; then
@@ -30,4 +30,4 @@ fi
 echo "[test] running the suite"
 exec "$PY" -m pytest -c "$ROOT/pytest.ini" \
     --odoo-config="$CONF" --odoo-database="$DB" --odoo-http \
-    "$@" clinic_prepay/tests clinic_prepay_website/tests clinic_prepay_stripe/tests clinic_prepay_stripe_payout/tests
+    "$@" clinic_prepay/tests clinic_prepay_website/tests clinic_prepay_stripe/tests clinic_prepay_stripe_payout/tests clinic_prepay_sms/tests

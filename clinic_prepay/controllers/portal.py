@@ -88,6 +88,29 @@ class ClinicPortal(CustomerPortal):
         return request.render("clinic_prepay.portal_my_clinic_appointment_cancel", values)
 
     @http.route(
+        ["/my/appointments/<int:appointment_id>/attend"],
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET", "POST"],
+    )
+    def portal_my_clinic_appointment_attend(self, appointment_id, access_token=None, **kw):
+        """The reminder's "I will come": a page with one button (a POST with
+        its CSRF token; mail scanners open links, they do not post forms)."""
+        try:
+            appointment = self._document_check_access(
+                "clinic.appointment", appointment_id, access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if request.httprequest.method == "POST":
+            appointment._confirm_attendance()
+            return request.redirect(appointment.get_portal_url())
+        values = self._prepare_portal_layout_values()
+        values.update({"appointment": appointment, "page_name": "clinic_appointment"})
+        return request.render("clinic_prepay.portal_my_clinic_appointment_attend", values)
+
+    @http.route(
         ["/my/appointments/<int:appointment_id>"], type="http", auth="public", website=True
     )
     def portal_my_clinic_appointment(self, appointment_id, access_token=None, **kw):

@@ -7,6 +7,7 @@ from . import (
     clinic_appointment,
     clinic_appointment_card,
     clinic_appointment_mail,
+    clinic_appointment_reminder,
     clinic_demo,
     clinic_deposit,
     clinic_refund_request,

@@ -155,6 +155,21 @@ class ClinicAppointment(models.Model):
         copy=False,
         help="Deposit asked at booking; from the treatment's policy.",
     )
+    prepayment_rule = fields.Selection(
+        [
+            ("policy", "Treatment's policy"),
+            ("exempt", "Exempt patient"),
+            ("full", "Full pre-payment (missed visits)"),
+        ],
+        compute="_compute_amounts_from_treatment",
+        store=True,
+        copy=False,
+        help="Why this deposit is asked: the treatment's policy, an exempt patient (nothing),"
+        " or a patient with too many missed visits (the full price).",
+    )
+    deposit_waived_reason = fields.Char(readonly=True, copy=False, tracking=True)
+    deposit_waived_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    booked_date = fields.Datetime(string="Booked On", readonly=True, copy=False)
     payment_deadline = fields.Datetime(readonly=True, copy=False, tracking=True)
     deposit_ids = fields.One2many("clinic.deposit", "appointment_id", string="Deposits")
     amount_paid = fields.Monetary(compute="_compute_amounts", store=True)
@@ -397,14 +412,27 @@ class ClinicAppointment(models.Model):
             elif not appointment.stop:
                 appointment.stop = appointment.start
 
-    @api.depends("treatment_id")
+    @api.depends("treatment_id", "patient_id.clinic_deposit_exempt")
     def _compute_amounts_from_treatment(self):
-        """Price and deposit of the treatment at the time of booking."""
+        """Price and deposit at the time of booking: the treatment's policy,
+        nothing for an exempt patient, the full price for a patient who
+        missed too many visits."""
         for appointment in self:
             if appointment.state not in (False, "draft"):
                 continue
-            appointment.price = appointment.treatment_id.price
-            appointment.deposit_required = appointment.treatment_id.deposit_amount
+            treatment = appointment.treatment_id
+            rule = (
+                appointment.patient_id._clinic_prepayment_rule()
+                if appointment.patient_id
+                else "policy"
+            )
+            appointment.price = treatment.price
+            appointment.prepayment_rule = rule
+            appointment.deposit_required = {
+                "policy": treatment.deposit_amount,
+                "exempt": 0.0,
+                "full": treatment.price,
+            }[rule]
 
     @api.depends(
         "state",
@@ -916,6 +944,7 @@ class ClinicAppointment(models.Model):
             appointment._release_expired_holds(
                 appointment.practitioner_id, appointment.start, appointment.stop
             )
+            appointment.sudo().booked_date = fields.Datetime.now()
             no_deposit = appointment.currency_id.is_zero(appointment.deposit_required)
             if no_deposit and not appointment.card_required:
                 appointment._set_state("confirmed")
@@ -1027,6 +1056,65 @@ class ClinicAppointment(models.Model):
             )
         for appointment in self:
             appointment._set_state("confirmed")
+            appointment._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+        return True
+
+    def action_waive_deposit(self):
+        """Open the wizard that confirms this booking without its deposit."""
+        self.ensure_one()
+        self._check_can_waive()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Waive the deposit"),
+            "res_model": "clinic.deposit.waive",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_appointment_id": self.id},
+        }
+
+    def _check_can_waive(self):
+        self._check_workflow_access()
+        if not self.env.user.has_group("clinic_prepay.group_clinic_deposit_waiver"):
+            raise AccessError(
+                self.env._("Waiving a deposit is a manager's right (Waive a booking's deposit).")
+            )
+        for appointment in self:
+            if appointment.state != "awaiting_payment" or not appointment.deposit_ids.filtered(
+                lambda d: d.state == "pending"
+            ):
+                raise UserError(
+                    self.env._("%(ref)s has no deposit waiting to be paid.", ref=appointment.name)
+                )
+            if not appointment.currency_id.is_zero(appointment.amount_paid):
+                raise UserError(
+                    self.env._(
+                        "%(ref)s is partly paid: confirm it without payment or refund it first.",
+                        ref=appointment.name,
+                    )
+                )
+
+    def _waive_deposit(self, reason):
+        """Confirm the booking without its deposit, for ``reason``: its
+        payment request is cancelled (it never reached the ledger)."""
+        self._lock_for_update()
+        self._check_can_waive()
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(self.env._("Say why the deposit is waived."))
+        for appointment in self:
+            appointment.deposit_ids.sudo()._cancel_documents()
+            appointment._set_state(
+                "confirmed",
+                deposit_waived_reason=reason,
+                deposit_waived_by_id=self.env.user.id,
+            )
+            appointment.sudo().message_post(
+                body=self.env._(
+                    "Deposit waived by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+            )
             appointment._send_mail("clinic_prepay.mail_template_appointment_confirmed")
         return True
 

@@ -81,14 +81,17 @@ class ClinicAppointment(models.Model):
         "payment.transaction", "clinic_appointment_id", string="Card Transactions", readonly=True
     )
 
-    @api.depends("treatment_id.no_show_protection")
+    @api.depends("treatment_id.no_show_protection", "prepayment_rule")
     def _compute_card_required(self):
-        # the policy of the booking is the one accepted at the time of booking
+        # the policy of the booking is the one accepted at the time of booking;
+        # an exempt patient leaves no card
         for appointment in self:
             if appointment.state not in (False, "draft"):
                 continue
             appointment.card_required = bool(
-                appointment.treatment_id and appointment.treatment_id._requires_card()
+                appointment.treatment_id
+                and appointment.treatment_id._requires_card()
+                and appointment.prepayment_rule != "exempt"
             )
 
     @api.depends("card_required", "card_token_id", "state")

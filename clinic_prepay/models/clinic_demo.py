@@ -139,17 +139,41 @@ class ClinicAppointment(models.Model):
                 tx.token_id.demo_simulated_state = outcome
 
             book(2, 15, "peel").action_book()  # awaiting its card
-            saved = book(4, 14, "peel", who=peter)
+            # a patient with no missed visit (Peter's would ask the full price)
+            sofia = ref("clinic_prepay.res_partner_patient3_demo")
+            saved = book(4, 14, "peel", who=sofia)
             saved.action_book()
             save_card(saved)  # confirmed, card on file
             for days, outcome in ((3, "done"), (4, "error")):
-                missed = book(9 + days, 15, "peel", who=patient if outcome == "done" else peter)
+                missed = book(9 + days, 15, "peel", who=patient if outcome == "done" else sofia)
                 missed.action_book()
                 save_card(missed, outcome)
                 move_to_past(missed, days)
                 missed.action_no_show()
                 # the job charges it once the day is over: charged, or a link
                 missed._charge_card_fee()
+        # reminders: a visit tomorrow morning, booked last week, is reminded by
+        # the job; a booking whose deposit deadline is near, too
+        reminded = book(1, 10, "consultation")
+        reminded.action_book()
+        reminded.sudo().booked_date = base - timedelta(days=7)
+        deadline = book(5, 16, "botox")
+        deadline.action_book()
+        deadline.sudo().write(
+            {
+                "booked_date": base - timedelta(days=1),
+                "payment_deadline": base + timedelta(hours=2),
+            }
+        )
+        self._cron_send_reminders(commit=False)
+        # a deposit waived on one booking, with its reason
+        waived = book(9, 11, "botox")
+        waived.action_book()
+        waived.with_user(manager)._waive_deposit("Paid twice for her last visit")
+        # a trusted patient: no deposit asked from now on
+        ref("clinic_prepay.res_partner_patient3_demo").with_user(manager).write(
+            {"clinic_deposit_exempt": True, "clinic_exempt_reason": "Clinic staff member"}
+        )
         # expected later today: the desk's Today list
         today = self.create(
             {

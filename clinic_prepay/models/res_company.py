@@ -19,6 +19,24 @@ class ResCompany(models.Model):
         string="Late Cancellation Forfeit (%)", default=50.0
     )
     clinic_no_show_forfeit_percent = fields.Float(string="No-show Forfeit (%)", default=100.0)
+    clinic_risk_threshold = fields.Integer(
+        string="Full Pre-payment After (missed visits)",
+        default=2,
+        help="A patient with this many no-shows and late cancellations in the last 12 months"
+        " pre-pays the full price of their next bookings. 0: never.",
+    )
+    clinic_visit_reminder_hours = fields.Integer(
+        string="Visit Reminder (hours before)",
+        default=24,
+        help="Patients are reminded of their visit this many hours before it, with links to"
+        " confirm, move or cancel it. 0: no reminder.",
+    )
+    clinic_payment_reminder_hours = fields.Integer(
+        string="Payment Reminder (hours before the deadline)",
+        default=3,
+        help="Patients who have not paid are reminded this many hours before their booking"
+        " is released. 0: no reminder.",
+    )
     clinic_online_hold_minutes = fields.Integer(
         string="Online Hold (minutes)",
         default=15,

@@ -23,6 +23,15 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
+    clinic_risk_threshold = fields.Integer(
+        related="company_id.clinic_risk_threshold", readonly=False
+    )
+    clinic_visit_reminder_hours = fields.Integer(
+        related="company_id.clinic_visit_reminder_hours", readonly=False
+    )
+    clinic_payment_reminder_hours = fields.Integer(
+        related="company_id.clinic_payment_reminder_hours", readonly=False
+    )
     clinic_online_hold_minutes = fields.Integer(
         related="company_id.clinic_online_hold_minutes", readonly=False
     )

@@ -1,5 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+# what only a clinic manager decides on a patient
+EXEMPTION_FIELDS = frozenset({"clinic_deposit_exempt", "clinic_exempt_reason"})
 
 
 class ResPartner(models.Model):
@@ -16,6 +22,111 @@ class ResPartner(models.Model):
         string="Deposits Paid",
         currency_field="currency_id",
     )
+
+    clinic_deposit_exempt = fields.Boolean(
+        string="Exempt from Deposits",
+        tracking=True,
+        help="A trusted patient: no deposit and no card on file is asked when they book.",
+    )
+    clinic_exempt_reason = fields.Char(string="Exemption Reason", tracking=True)
+    clinic_exempt_by_id = fields.Many2one(
+        "res.users", string="Exempted By", readonly=True, tracking=True
+    )
+    clinic_exempt_date = fields.Datetime(string="Exempted On", readonly=True)
+    clinic_can_exempt = fields.Boolean(compute="_compute_clinic_can_exempt")
+    clinic_missed_count = fields.Integer(
+        string="Missed Visits (12 months)",
+        compute="_compute_clinic_missed_count",
+        help="No-shows and late cancellations in the last 12 months.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if EXEMPTION_FIELDS & set(vals):
+                self._clinic_check_exemption_rights()
+                vals.update(self._clinic_exemption_stamp(vals))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if EXEMPTION_FIELDS & set(vals):
+            self._clinic_check_exemption_rights()
+            vals = {**vals, **self._clinic_exemption_stamp(vals)}
+        elif {"clinic_exempt_by_id", "clinic_exempt_date"} & set(vals) and not self.env.su:
+            raise AccessError(self.env._("Who exempted a patient is recorded, not edited."))
+        res = super().write(vals)
+        if "clinic_deposit_exempt" in vals or "clinic_exempt_reason" in vals:
+            self._check_clinic_exemption()
+        return res
+
+    def _clinic_check_exemption_rights(self):
+        if not self.env.su and not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
+            raise AccessError(self.env._("Only a clinic manager exempts a patient from deposits."))
+
+    def _clinic_exemption_stamp(self, vals):
+        if vals.get("clinic_deposit_exempt"):
+            return {
+                "clinic_exempt_by_id": self.env.user.id,
+                "clinic_exempt_date": fields.Datetime.now(),
+            }
+        if "clinic_deposit_exempt" in vals:
+            return {
+                "clinic_exempt_by_id": False,
+                "clinic_exempt_date": False,
+                "clinic_exempt_reason": False,
+            }
+        return {}
+
+    @api.constrains("clinic_deposit_exempt", "clinic_exempt_reason")
+    def _check_clinic_exemption(self):
+        for partner in self:
+            if partner.clinic_deposit_exempt and not (partner.clinic_exempt_reason or "").strip():
+                raise ValidationError(
+                    self.env._("Say why %(name)s is exempt from deposits.", name=partner.name)
+                )
+
+    def _compute_clinic_can_exempt(self):
+        self.clinic_can_exempt = self.env.user.has_group("clinic_prepay.group_clinic_manager")
+
+    def _compute_clinic_missed_count(self):
+        counts = self._clinic_missed_counts()
+        for partner in self:
+            partner.clinic_missed_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _clinic_missed_counts(self):
+        """No-shows and late cancellations of the last 12 months, per
+        commercial partner (one query)."""
+        commercial = self.commercial_partner_id
+        if not commercial.ids:
+            return {}
+        self.env["clinic.appointment"].flush_model(
+            ["patient_id", "state", "cancel_reason", "start"]
+        )
+        self.env.cr.execute(
+            """
+            SELECT p.commercial_partner_id, count(*)
+              FROM clinic_appointment a
+              JOIN res_partner p ON p.id = a.patient_id
+             WHERE p.commercial_partner_id = ANY(%s)
+               AND (a.state = 'no_show' OR (a.state = 'cancelled' AND a.cancel_reason = 'late'))
+               AND a.start >= %s
+             GROUP BY p.commercial_partner_id
+            """,
+            [commercial.ids, fields.Datetime.now() - timedelta(days=365)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _clinic_prepayment_rule(self):
+        """How much this patient pre-pays: "exempt" (nothing), "full" (after
+        too many missed visits) or "policy" (the treatment's)."""
+        self.ensure_one()
+        patient = self.commercial_partner_id
+        if patient.clinic_deposit_exempt or self.clinic_deposit_exempt:
+            return "exempt"
+        threshold = self.env.company.clinic_risk_threshold
+        if threshold and self._clinic_missed_counts().get(patient.id, 0) >= threshold:
+            return "full"
+        return "policy"
 
     def _compute_clinic_appointment_stats(self):
         """Appointments of the patient and the deposits they paid."""

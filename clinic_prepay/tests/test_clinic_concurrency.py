@@ -10,6 +10,7 @@ import time
 import uuid
 from contextlib import closing
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -429,3 +430,101 @@ class TestClinicConcurrency(BaseCase):
     def _restore_provider(self, state):
         with self.registry.cursor() as cr:
             self._env(cr).ref("payment.payment_provider_demo").state = state
+
+    def _committed_confirmed(self, count, start):
+        """``count`` confirmed bookings (no deposit) a few days ahead."""
+        with self.registry.cursor() as cr, freeze_time(NOW):
+            env = self._env(cr)
+            env["clinic.treatment"].browse(self.treatment_id).deposit_type = "none"
+            env.company.clinic_visit_reminder_hours = 24
+            patients = env["res.partner"].create(
+                [
+                    {"name": f"Reminded {i}", "email": f"reminded{i}@example.com"}
+                    for i in range(count)
+                ]
+            )
+            appointments = env["clinic.appointment"].create(
+                [
+                    dict(self._vals(start=start + timedelta(hours=i)), patient_id=patient.id)
+                    for i, patient in enumerate(patients)
+                ]
+            )
+            appointments.action_book()
+            return appointments.ids
+
+    def _reminder_counts(self, ids):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT a.id,
+                       (SELECT count(*) FROM clinic_appointment_reminder r
+                         WHERE r.appointment_id = a.id AND r.kind = 'visit'),
+                       (SELECT count(*) FROM clinic_appointment_mail m
+                         WHERE m.appointment_id = a.id AND m.template_id = %s)
+                  FROM clinic_appointment a WHERE a.id = ANY(%s)
+                """,
+                [
+                    self._env(cr).ref("clinic_prepay.mail_template_appointment_visit_reminder").id,
+                    ids,
+                ],
+            )
+            return {row[0]: row[1:] for row in cr.fetchall()}
+
+    def test_reminders_once_after_a_crash_mid_batch(self):
+        """Each batch commits its reminders with their mails: a worker killed
+        in the second batch loses that batch only, and the next run sends
+        it; nobody gets two."""
+        start = NOW + timedelta(days=402)
+        ids = self._committed_confirmed(3, start)
+        Appointment = self.registry["clinic.appointment"]
+        calls = []
+        original = Appointment._send_reminder
+
+        def crash_on_second(records, kind, xmlid):
+            calls.append(records.ids)
+            if len(calls) == 2:
+                raise RuntimeError("worker killed")
+            return original(records, kind, xmlid)
+
+        at = start - timedelta(hours=20)
+        with (
+            patch.object(Appointment, "_can_commit", lambda self: True),
+            patch.object(Appointment, "_send_reminder", crash_on_second),
+            freeze_time(at),
+            closing(self.registry.cursor()) as cr,
+        ):
+            with self.assertRaises(RuntimeError):
+                self._env(cr)["clinic.appointment"]._cron_send_reminders(batch_size=1)
+            cr.rollback()
+        counts = self._reminder_counts(ids)
+        self.assertEqual(sorted(counts.values()), [(0, 0), (0, 0), (1, 1)])
+        with (
+            patch.object(Appointment, "_can_commit", lambda self: True),
+            freeze_time(at + timedelta(minutes=15)),
+            closing(self.registry.cursor()) as cr,
+        ):
+            self.assertEqual(self._env(cr)["clinic.appointment"]._cron_send_reminders(), 2)
+            cr.commit()  # pylint: disable=invalid-commit
+            self.assertEqual(self._env(cr)["clinic.appointment"]._cron_send_reminders(), 0)
+            cr.commit()  # pylint: disable=invalid-commit
+        self.assertEqual(set(self._reminder_counts(ids).values()), {(1, 1)})
+
+    def test_two_workers_send_each_reminder_once(self):
+        start = NOW + timedelta(days=403)
+        ids = self._committed_confirmed(2, start)
+        with (
+            closing(self.registry.cursor()) as cr1,
+            closing(self.registry.cursor()) as cr2,
+            freeze_time(start - timedelta(hours=20)),
+        ):
+            env1, env2 = self._env(cr1), self._env(cr2)
+            self.assertEqual(env1["clinic.appointment"]._cron_send_reminders(), 2)
+            started = time.monotonic()
+            # the first worker's rows are locked: skipped, not waited for
+            self.assertEqual(env2["clinic.appointment"]._cron_send_reminders(), 0)
+            self.assertLess(time.monotonic() - started, 5, "SKIP LOCKED: no waiting")
+            cr1.commit()
+            cr2.rollback()
+            self.assertEqual(env2["clinic.appointment"]._cron_send_reminders(), 0)
+            cr2.commit()
+        self.assertEqual(set(self._reminder_counts(ids).values()), {(1, 1)})

@@ -1,0 +1,131 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import NOW, ClinicCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(NOW)
+class TestExemptionsAndRisk(ClinicCommon):
+    def _booked(self, days=3, patient=None, treatment=None):
+        appointment = self._appointment(
+            NOW + timedelta(days=days), patient=patient, treatment=treatment
+        )
+        appointment.with_user(self.front_desk).action_book()
+        return appointment
+
+    def test_exempt_patient_books_without_deposit(self):
+        with self.assertRaises(AccessError):
+            self.patient.with_user(self.front_desk).write(
+                {"clinic_deposit_exempt": True, "clinic_exempt_reason": "VIP"}
+            )
+        with self.assertRaises(ValidationError):
+            self.patient.with_user(self.manager).write({"clinic_deposit_exempt": True})
+        self.patient.with_user(self.manager).write(
+            {"clinic_deposit_exempt": True, "clinic_exempt_reason": "Patient for 10 years"}
+        )
+        self.assertEqual(self.patient.clinic_exempt_by_id, self.manager)
+        self.assertEqual(self.patient.clinic_exempt_date, NOW)
+        # who decided is recorded, not edited
+        with self.assertRaises(AccessError):
+            self.patient.with_user(self.manager).write({"clinic_exempt_by_id": self.front_desk.id})
+        appointment = self._booked()
+        self.assertEqual(appointment.prepayment_rule, "exempt")
+        self.assertEqual((appointment.deposit_required, appointment.state), (0.0, "confirmed"))
+        self.assertFalse(appointment.deposit_ids)
+        # another patient still pays the policy
+        other = self._booked(days=4, patient=self.patient2)
+        self.assertEqual((other.prepayment_rule, other.deposit_required), ("policy", 50.0))
+        # ending the exemption clears who decided; bookings made keep theirs
+        self.patient.with_user(self.manager).write({"clinic_deposit_exempt": False})
+        self.assertFalse(self.patient.clinic_exempt_by_id)
+        self.assertFalse(self.patient.clinic_exempt_reason)
+        self.assertEqual(appointment.prepayment_rule, "exempt")
+
+    def test_exemption_is_tracked_in_the_chatter(self):
+        self.env.cr.precommit.run()  # the patient's creation is logged first
+        self.patient.with_context(tracking_disable=False).with_user(self.manager).write(
+            {"clinic_deposit_exempt": True, "clinic_exempt_reason": "Staff member"}
+        )
+        self.env.cr.precommit.run()  # tracking values are written before the commit
+        self.patient.invalidate_recordset(["message_ids"])
+        tracked = self.patient.message_ids.tracking_value_ids.mapped("field_id.name")
+        self.assertIn("clinic_deposit_exempt", tracked)
+        self.assertIn("clinic_exempt_reason", tracked)
+
+    def test_missed_visits_make_the_patient_pre_pay_in_full(self):
+        self.company.clinic_risk_threshold = 2
+        for days in (1, 2):
+            missed = self._booked(days=days)
+            self._pay_at_desk(missed)
+            with freeze_time(missed.start + timedelta(hours=1)):
+                missed.with_user(self.front_desk).action_no_show()
+        self.assertEqual(self.patient.clinic_missed_count, 2)
+        appointment = self._booked(days=5)
+        self.assertEqual(appointment.prepayment_rule, "full")
+        self.assertEqual(appointment.deposit_required, appointment.price)
+        self.assertEqual(appointment.deposit_ids.amount, 300.0)
+        # a year and a day later they count no more
+        with freeze_time(NOW + timedelta(days=368)):
+            later = self._appointment(NOW + timedelta(days=370))
+            self.assertEqual(later.prepayment_rule, "policy")
+            self.assertEqual(later.deposit_required, 50.0)
+
+    def test_late_cancellations_count_too_and_threshold_zero_is_off(self):
+        self.company.clinic_risk_threshold = 1
+        late = self._booked(days=1)
+        self._pay_at_desk(late)
+        with freeze_time(late.start - timedelta(hours=2)):
+            late.with_user(self.front_desk).action_cancel_by_patient()
+        self.assertEqual(late.cancel_reason, "late")
+        self.assertEqual(self._appointment(NOW + timedelta(days=6)).prepayment_rule, "full")
+        self.company.clinic_risk_threshold = 0
+        self.assertEqual(self._appointment(NOW + timedelta(days=7)).prepayment_rule, "policy")
+
+    def test_waive_a_deposit_on_one_booking(self):
+        appointment = self._booked()
+        deposit = appointment.deposit_ids
+        # the front desk does not have the right
+        with self.assertRaises(AccessError):
+            appointment.with_user(self.front_desk).action_waive_deposit()
+        with self.assertRaises(AccessError):
+            self.env["clinic.deposit.waive"].with_user(self.front_desk).create(
+                {"appointment_id": appointment.id, "reason": "friend"}
+            )
+        # unless a manager gives it to them
+        self.front_desk.groups_id += self.env.ref("clinic_prepay.group_clinic_deposit_waiver")
+        action = appointment.with_user(self.front_desk).action_waive_deposit()
+        wizard = (
+            self.env["clinic.deposit.waive"]
+            .with_user(self.front_desk)
+            .with_context(action["context"])
+            .create({"reason": " "})
+        )
+        with self.assertRaises(ValidationError):
+            wizard.action_waive()
+        self.assertEqual(appointment.state, "awaiting_payment")
+        wizard.reason = "Paid the previous visit twice"
+        wizard.action_waive()
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual(appointment.deposit_waived_by_id, self.front_desk)
+        self.assertEqual(deposit.state, "cancelled")
+        self.assertEqual(deposit.invoice_id.state, "cancel")
+        self.assertIn(
+            "Paid the previous visit twice", "".join(appointment.message_ids.mapped("body"))
+        )
+        # one booking only: the next one asks its deposit again
+        self.assertEqual(self._booked(days=6).state, "awaiting_payment")
+        # nothing left to waive
+        with self.assertRaises(UserError):
+            appointment.with_user(self.manager)._waive_deposit("again")
+
+    def test_a_partly_paid_deposit_is_not_waived(self):
+        appointment = self._booked()
+        self._pay_by_bank(appointment, 20.0)
+        with self.assertRaises(UserError):
+            appointment.with_user(self.manager)._waive_deposit("half is enough")
