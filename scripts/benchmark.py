@@ -58,6 +58,13 @@ class Bench:
                 "groups_id": [Command.set(clinic_user.ids)],
             }
         )
+        self.manager = env["res.users"].create(
+            {
+                "name": "Bench Manager",
+                "login": "bench_manager",
+                "groups_id": [Command.set(env.ref("clinic_prepay.group_clinic_manager").ids)],
+            }
+        )
         self.accountant = env["res.users"].create(
             {
                 "name": "Bench Accountant",
@@ -563,6 +570,31 @@ class Bench:
         rows.append(("list view, first page", self.read_timings(self.desk, list_page)))
         rows.append(
             ("portal list, 1,000 appointments", self.read_timings(self.loyal, portal_list))
+        )
+
+        def figures(groupby):
+            def read(env, _arg):
+                Report = env["clinic.appointment.report"]
+                measures = [
+                    name
+                    for name, field in Report._fields.items()
+                    if field.type in ("integer", "float", "monetary") and name != "id"
+                ]
+                Report.read_group([], measures, groupby, lazy=False)
+
+            return read
+
+        rows.append(
+            (
+                "figures by month, every measure",
+                self.read_timings(self.manager, figures(["date:month"])),
+            )
+        )
+        rows.append(
+            (
+                "figures by treatment x practitioner",
+                self.read_timings(self.manager, figures(["treatment_id", "practitioner_id"])),
+            )
         )
         return rows
 

@@ -2,7 +2,7 @@
 from odoo import http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 
@@ -47,6 +47,7 @@ class ClinicPortal(CustomerPortal):
         values.update(
             {
                 "appointments": appointments,
+                "patient_credit": request.env.user.partner_id.sudo()._clinic_credit_amount(),
                 "pager": pager,
                 "page_name": "clinic_appointment",
                 "default_url": "/my/appointments",
@@ -86,6 +87,87 @@ class ClinicPortal(CustomerPortal):
             }
         )
         return request.render("clinic_prepay.portal_my_clinic_appointment_cancel", values)
+
+    # ------------------------------------------------------------------------
+    # Waitlist
+    # ------------------------------------------------------------------------
+
+    @http.route(["/my/waitlist"], type="http", auth="user", website=True)
+    def portal_my_clinic_waitlist(self, **kw):
+        partner = request.env.user.partner_id
+        entries = request.env["clinic.waitlist"].search(
+            [
+                ("patient_id", "child_of", partner.commercial_partner_id.ids),
+                ("state", "in", ("waiting", "offered")),
+            ]
+        )
+        values = self._prepare_portal_layout_values()
+        values.update({"entries": entries, "page_name": "clinic_waitlist"})
+        return request.render("clinic_prepay.portal_my_clinic_waitlist", values)
+
+    @http.route(
+        ["/my/waitlist/<int:entry_id>/leave"],
+        type="http",
+        auth="public",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_my_clinic_waitlist_leave(self, entry_id, access_token=None, **kw):
+        try:
+            entry = self._document_check_access("clinic.waitlist", entry_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if entry.state in ("waiting", "offered"):
+            entry.action_leave()
+        return request.redirect("/my/waitlist" if not access_token else "/my")
+
+    @http.route(
+        ["/my/waitlist/<int:entry_id>/offer/<int:offer_id>"],
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET", "POST"],
+    )
+    def portal_clinic_waitlist_offer(self, entry_id, offer_id, access_token=None, **post):
+        """The offered time, the policy to accept, and the booking (a POST)."""
+        try:
+            entry = self._document_check_access("clinic.waitlist", entry_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        offer = entry.offer_ids.filtered(lambda o: o.id == offer_id)
+        if not offer:
+            return request.redirect("/my")
+        treatment = offer.treatment_id
+        tz = entry.company_id._get_clinic_tz()
+        policy = treatment.with_context(tz=tz)._get_policy_lines(offer.start)
+        error = None
+        if request.httprequest.method == "POST" and offer._can_claim():
+            if not post.get("consent"):
+                error = "consent"
+            else:
+                try:
+                    with request.env.cr.savepoint():
+                        appointment = offer._claim(
+                            "\n".join(policy),
+                            ip=request.httprequest.remote_addr,
+                            user_agent=request.httprequest.headers.get("User-Agent"),
+                        )
+                except (UserError, ValidationError):
+                    error = "taken"
+                else:
+                    return request.redirect(appointment.get_portal_url())
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "entry": entry,
+                "offer": offer,
+                "policy": policy,
+                "error": error,
+                "access_token": access_token,
+                "page_name": "clinic_waitlist",
+            }
+        )
+        return request.render("clinic_prepay.portal_clinic_waitlist_offer", values)
 
     @http.route(
         ["/my/appointments/<int:appointment_id>/attend"],

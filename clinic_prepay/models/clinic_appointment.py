@@ -769,6 +769,8 @@ class ClinicAppointment(models.Model):
         if moved:
             moved._check_working_hours()
             moved._on_rescheduled()
+            # the time left is free for the waitlist
+            self._offer_freed_slots([(a.treatment_id, before[a][1], before[a][0]) for a in moved])
         return res
 
     def _on_rescheduled(self):
@@ -966,6 +968,8 @@ class ClinicAppointment(models.Model):
                 .create({"appointment_id": appointment.id, "amount": appointment.deposit_required})
             )
             deposit._create_invoice()
+            # the patient's credit pays what it can at once
+            appointment._use_patient_credit(deposit=deposit)
         return True
 
     def _on_deposit_paid(self, deposit):
@@ -1129,6 +1133,7 @@ class ClinicAppointment(models.Model):
             deposits._cancel_documents()
             appointment.sudo()._create_final_invoice()
             deposits._apply_to_final_invoice()
+            appointment.sudo()._use_patient_credit(invoice=appointment.final_invoice_id)
         return True
 
     def action_no_show(self):
@@ -1150,7 +1155,8 @@ class ClinicAppointment(models.Model):
             appointment.deposit_ids.sudo()._apply_policy(
                 appointment.treatment_id.no_show_forfeit_percent
             )
-            appointment._schedule_card_fee(appointment._get_no_show_fee_due())
+            if appointment.card_required:
+                appointment._schedule_card_fee(appointment._get_no_show_fee_due())
         self._send_mail("clinic_prepay.mail_template_appointment_no_show")
         return True
 
@@ -1299,6 +1305,8 @@ class ClinicAppointment(models.Model):
         self.deposit_ids.sudo()._apply_policy(forfeit_percent)
         if reason == "late":
             self._schedule_card_fee(fields.Datetime.now())
+        if not self.env.context.get("clinic_slot_taken"):
+            self._offer_freed_slots([(a.treatment_id, a.practitioner_id, a.start) for a in self])
         # a partly paid booking cancelled by the job is refunded what it paid
         self.deposit_ids.sudo()._create_refund_request(
             self.env._("Cancellation: the policy refunds the patient.")
@@ -1429,7 +1437,8 @@ class ClinicAppointment(models.Model):
         expired = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
         if expired:
             expired.invalidate_recordset()
-            expired._cancel("unpaid", 0.0)
+            # the time goes to the booking being made, not to the waitlist
+            expired.with_context(clinic_slot_taken=True)._cancel("unpaid", 0.0)
         return expired
 
     @api.model

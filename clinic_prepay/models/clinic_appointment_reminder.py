@@ -37,6 +37,18 @@ class ClinicAppointmentReminder(models.Model):
     ]
 
 
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _clinic_format_datetime(self, value, company):
+        """``value`` (naive UTC) as this patient reads it: their timezone (the
+        clinic's when they have none) and language, the zone named."""
+        self.ensure_one()
+        tz = self.tz or company._get_clinic_tz()
+        text = format_datetime(self.env, value, tz=tz, dt_format="short", lang_code=self.lang)
+        return f"{text} ({tz})"
+
+
 class ClinicAppointment(models.Model):
     _inherit = "clinic.appointment"
 
@@ -154,11 +166,7 @@ class ClinicAppointment(models.Model):
         """A time in the patient's timezone (the clinic's when the patient has
         none), with the zone named."""
         self.ensure_one()
-        tz = self.patient_id.tz or self.company_id._get_clinic_tz()
-        text = format_datetime(
-            self.env, value, tz=tz, dt_format="short", lang_code=self.patient_id.lang
-        )
-        return f"{text} ({tz})"
+        return self.patient_id._clinic_format_datetime(value, self.company_id)
 
     def _get_reschedule_url(self):
         """Where the patient moves the booking online (the website add-on)."""

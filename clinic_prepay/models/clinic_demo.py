@@ -65,6 +65,18 @@ class ClinicAppointment(models.Model):
         def move_to_past(appointment, days):
             appointment.write({"start": base.replace(hour=10) - timedelta(days=days)})
 
+        # the waitlist: offered the times the cancellations below free
+        manager = ref("clinic_prepay.user_manager_demo")
+        sofia = ref("clinic_prepay.res_partner_patient3_demo")
+        Waitlist = self.env["clinic.waitlist"]
+        Waitlist.create({"patient_id": sofia.id, "treatment_id": treatments["laser"].id})
+        Waitlist.create(
+            {
+                "patient_id": patient.id,
+                "treatment_id": treatments["filler"].id,
+                "date_from": fields.Date.context_today(self) + timedelta(days=20),
+            }
+        )
         book(1, 9, "consultation")  # draft
         book(3, 10, "botox").action_book()  # awaiting payment
         partly = book(3, 14, "filler", who=peter)
@@ -90,7 +102,6 @@ class ClinicAppointment(models.Model):
         refunded.action_book()
         pay(refunded)
         refunded._cancel("clinic", 0.0)  # cancelled by the clinic, deposit refunded
-        manager = ref("clinic_prepay.user_manager_demo")
         request = refunded.deposit_ids.refund_request_ids
         request.with_user(manager).action_approve()
         request.with_user(manager).action_execute()
@@ -140,7 +151,6 @@ class ClinicAppointment(models.Model):
 
             book(2, 15, "peel").action_book()  # awaiting its card
             # a patient with no missed visit (Peter's would ask the full price)
-            sofia = ref("clinic_prepay.res_partner_patient3_demo")
             saved = book(4, 14, "peel", who=sofia)
             saved.action_book()
             save_card(saved)  # confirmed, card on file
@@ -185,4 +195,16 @@ class ClinicAppointment(models.Model):
         )
         today.action_book()
         pay(today)
+        # a refund kept as the patient's credit: her next deposit uses it
+        credited = book(10, 9, "laser")
+        credited.action_book()
+        pay(credited)
+        credited._cancel("clinic", 0.0)
+        request = credited.deposit_ids.refund_request_ids
+        request.method = "credit"
+        if request.state == "draft":
+            request.action_submit()
+        if request.state == "submitted":
+            request.with_user(manager).action_approve()
+        request.with_user(manager).action_execute()
         return True

@@ -49,6 +49,9 @@ class ClinicDeposit(models.Model):
         readonly=True,
         index=True,
     )
+    paid_date = fields.Datetime(
+        readonly=True, copy=False, help="When the deposit was first paid in full."
+    )
     invoice_id = fields.Many2one(
         "account.move",
         string="Deposit Invoice",
@@ -111,15 +114,17 @@ class ClinicDeposit(models.Model):
         "invoice_ids.line_ids.matched_credit_ids",
     )
     def _compute_amount_paid(self):
-        """Money reconciled with the deposit invoices (credit notes are not money)."""
+        """Money reconciled with the deposit invoices (credit notes are not
+        money, except the patient's credit kept from another deposit)."""
         for deposit in self:
             paid = 0.0
             for invoice in deposit._get_posted_invoices():
                 for partial in invoice._get_all_reconciled_invoice_partials():
                     counterpart = self.env["account.move.line"].browse(partial["aml_id"])
-                    if (
-                        not partial.get("is_exchange")
-                        and counterpart.move_id.move_type != "out_refund"
+                    move = counterpart.move_id
+                    if not partial.get("is_exchange") and (
+                        move.move_type != "out_refund"
+                        or (move.clinic_patient_credit and move.clinic_deposit_id != deposit)
                     ):
                         paid += partial["amount"]
             deposit.amount_paid = deposit.currency_id.round(paid)
@@ -523,7 +528,7 @@ class ClinicDeposit(models.Model):
             if deposit.state == "pending":
                 if currency.compare_amounts(deposit.amount_paid, deposit.amount_total) < 0:
                     continue
-                deposit._set_state("paid")
+                deposit._set_state("paid", paid_date=deposit.paid_date or fields.Datetime.now())
                 appointment._on_deposit_paid(deposit)
             elif deposit.state == "cancelled":
                 if currency.compare_amounts(deposit._get_unaccounted(), 0.0) <= 0:

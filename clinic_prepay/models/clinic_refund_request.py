@@ -51,6 +51,7 @@ class ClinicRefundRequest(models.Model):
             ("provider", "Back to the original payment"),
             ("manual", "Manual transfer"),
             ("outside", "Refunded at the provider"),
+            ("credit", "Kept as the patient's credit"),
         ],
         compute="_compute_method",
         store=True,
@@ -105,9 +106,13 @@ class ClinicRefundRequest(models.Model):
 
     @api.depends("deposit_id")
     def _compute_method(self):
-        """Back through the provider when the original payment supports it."""
+        """Kept as credit when the clinic chose so, else back through the
+        provider when the original payment supports it."""
         for request in self:
-            request.method = "provider" if request._get_source_transaction() else "manual"
+            if request.company_id.clinic_refund_as_credit:
+                request.method = "credit"
+            else:
+                request.method = "provider" if request._get_source_transaction() else "manual"
 
     @api.depends("amount", "company_id.clinic_refund_double_approval_amount")
     def _compute_needs_second_approval(self):
@@ -417,6 +422,11 @@ class ClinicRefundRequest(models.Model):
             self.amount, self.env._("Refund %(ref)s", ref=self.name), partner=partner
         )
         self.write({"credit_note_id": credit_note.id})
+        if self.method == "credit":
+            # nothing is paid out: the open credit is the patient's credit
+            credit_note.clinic_patient_credit = True
+            self._finish(self.env["account.payment"])
+            return
         source_tx = self._get_source_transaction() if self.method == "provider" else False
         if source_tx:
             refunded = -sum(
@@ -478,7 +488,11 @@ class ClinicRefundRequest(models.Model):
                 method=dict(self._fields["method"]._description_selection(self.env))[self.method],
             )
         )
-        self._notify_patient("clinic_prepay.mail_template_refund_paid")
+        self._notify_patient(
+            "clinic_prepay.mail_template_refund_credit"
+            if self.method == "credit"
+            else "clinic_prepay.mail_template_refund_paid"
+        )
 
     def _on_refund_transaction_failed(self):
         """The provider refused the refund: the credit note is cancelled (no

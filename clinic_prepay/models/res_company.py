@@ -19,6 +19,23 @@ class ResCompany(models.Model):
         string="Late Cancellation Forfeit (%)", default=50.0
     )
     clinic_no_show_forfeit_percent = fields.Float(string="No-show Forfeit (%)", default=100.0)
+    clinic_refund_as_credit = fields.Boolean(
+        string="Keep Refunds as Credit",
+        help="What the policy gives back is kept as the patient's credit (used on their next"
+        " deposit or visit) instead of being paid out. Each refund request can still choose.",
+    )
+    clinic_waitlist_offer_count = fields.Integer(
+        string="Waitlist: Patients Offered a Freed Time",
+        default=3,
+        help="A freed time is offered to this many waiting patients at once, in the order"
+        " they joined; the first to book (and pay) takes it.",
+    )
+    clinic_waitlist_offer_hours = fields.Float(
+        string="Waitlist: Offer Valid (hours)",
+        default=2.0,
+        help="An offer expires after this many hours (or at the treatment's minimum notice"
+        " before the time).",
+    )
     clinic_risk_threshold = fields.Integer(
         string="Full Pre-payment After (missed visits)",
         default=2,

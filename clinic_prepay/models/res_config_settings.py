@@ -23,6 +23,15 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
+    clinic_refund_as_credit = fields.Boolean(
+        related="company_id.clinic_refund_as_credit", readonly=False
+    )
+    clinic_waitlist_offer_count = fields.Integer(
+        related="company_id.clinic_waitlist_offer_count", readonly=False
+    )
+    clinic_waitlist_offer_hours = fields.Float(
+        related="company_id.clinic_waitlist_offer_hours", readonly=False
+    )
     clinic_risk_threshold = fields.Integer(
         related="company_id.clinic_risk_threshold", readonly=False
     )

@@ -103,7 +103,7 @@ class TestExemptionsAndRisk(ClinicCommon):
         wizard = (
             self.env["clinic.deposit.waive"]
             .with_user(self.front_desk)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"reason": " "})
         )
         with self.assertRaises(ValidationError):

@@ -58,8 +58,9 @@ class TestQueryCounts(ClinicPaymentCommon):
                 }
             ).action_book()
 
-        # 106: one of them counts the patient's missed visits (the risk rule)
-        self._count(106, book)
+        # 107: two of them read the patient's missed visits (the risk rule) and
+        # credit (used on the deposit)
+        self._count(107, book)
 
     @warmup
     def test_desk_payment(self):

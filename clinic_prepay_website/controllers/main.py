@@ -235,6 +235,48 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
         )
 
     @http.route(
+        "/book/<int:treatment_id>/waitlist",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def book_waitlist(self, treatment_id, date_from=None, date_to=None, practitioner=None, **post):
+        """A logged-in patient joins the treatment's waitlist."""
+        treatment = self._get_treatment(treatment_id)
+        partner = request.env.user.partner_id
+        try:
+            day_from = fields.Date.to_date(date_from) if date_from else False
+            day_to = fields.Date.to_date(date_to) if date_to else False
+        except ValueError:
+            return request.redirect(f"/book/{treatment.id}")
+        doctor = treatment.practitioner_ids.filtered(
+            lambda user: str(user.id) == (practitioner or "")
+        )
+        Waitlist = request.env["clinic.waitlist"].sudo()
+        if not Waitlist.search_count(
+            [
+                ("patient_id", "=", partner.id),
+                ("treatment_id", "=", treatment.id),
+                ("state", "in", ("waiting", "offered")),
+            ]
+        ):
+            try:
+                with request.env.cr.savepoint():
+                    Waitlist.with_company(treatment.company_id).create(
+                        {
+                            "patient_id": partner.id,
+                            "treatment_id": treatment.id,
+                            "practitioner_id": doctor[:1].id,
+                            "date_from": day_from,
+                            "date_to": day_to,
+                        }
+                    )
+            except (UserError, ValidationError):
+                return request.redirect(f"/book/{treatment.id}")
+        return request.redirect("/my/waitlist")
+
+    @http.route(
         "/book/<int:treatment_id>/confirm",
         type="http",
         auth="public",

@@ -187,3 +187,20 @@ class TestSelfService(OnlineBookingCase):
         # the hold runs out without payment: the time is offered again
         appointment.sudo().hold_expires = fields.Datetime.now() - timedelta(minutes=1)
         self.start_tour(url, "clinic_prepay_website_slot_shown_tour")
+
+    def test_visit_reminder_links_to_the_move_page(self):
+        """The reminder's "Move it" link opens the slot page from the mail."""
+        appointment = self._paid_booking()
+        self.env.company.clinic_visit_reminder_hours = 24 * 14
+        appointment.sudo().booked_date = appointment.start - timedelta(days=30)
+        self.env["clinic.appointment"]._cron_send_reminders()
+        mail = self._patient_mails(appointment, "Reminder:")
+        self.assertEqual(len(mail), 1)
+        link = re.search(
+            r'href="[^"]*(/my/appointments/\d+/reschedule\?access_token=[^"]+)"', mail.body
+        )
+        self.assertTrue(link, "the reminder offers the move")
+        self.authenticate(None, None)
+        page = self.url_open(link.group(1).replace("&amp;", "&"))
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("o_clinic_slot", page.text)
