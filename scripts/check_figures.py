@@ -27,7 +27,7 @@ def independent(env):
             for r in a.deposit_ids.refund_request_ids
             if r.state == "done" and r.method == "credit"
         )
-        row["deposit_collected"] += a.amount_paid
+        row["deposit_collected"] += a.amount_paid - sum(a.deposit_ids.mapped("amount_from_credit"))
         row["deposit_forfeited"] += a.amount_forfeited
         row["deposit_refunded"] += a.amount_refunded - credited
         row["deposit_credited"] += credited

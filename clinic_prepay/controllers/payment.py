@@ -80,8 +80,9 @@ class ClinicPaymentPortal(PaymentPortal):
         )
 
     def _clinic_card_form_values(self, appointment):
-        user = request.env.user
-        partner_sudo = user.partner_id if not user._is_public() else appointment.patient_id
+        # the card is the patient's, whoever opened the page (the desk's screen
+        # handed to the patient included)
+        partner_sudo = appointment.patient_id
         company = appointment.company_id
         context = {"clinic_appointment_id": appointment.id}
         providers_sudo = (
@@ -133,8 +134,7 @@ class ClinicPaymentPortal(PaymentPortal):
         self._validate_transaction_kwargs(kwargs)
         for key in ("amount", "is_validation"):
             kwargs.pop(key, None)
-        user = request.env.user
-        partner = user.partner_id if not user._is_public() else appointment.sudo().patient_id
+        partner = appointment.sudo().patient_id
         kwargs["tokenization_requested"] = True
         tx_sudo = self._create_transaction(
             amount=None,

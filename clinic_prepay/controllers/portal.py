@@ -105,6 +105,19 @@ class ClinicPortal(CustomerPortal):
         values.update({"entries": entries, "page_name": "clinic_waitlist"})
         return request.render("clinic_prepay.portal_my_clinic_waitlist", values)
 
+    @http.route(["/my/waitlist/<int:entry_id>"], type="http", auth="public", website=True)
+    def portal_my_clinic_waitlist_entry(self, entry_id, access_token=None, **kw):
+        """One entry, from a mail (its token) or the patient's account."""
+        try:
+            entry = self._document_check_access("clinic.waitlist", entry_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {"entries": entry, "access_token": access_token, "page_name": "clinic_waitlist"}
+        )
+        return request.render("clinic_prepay.portal_my_clinic_waitlist", values)
+
     @http.route(
         ["/my/waitlist/<int:entry_id>/leave"],
         type="http",
@@ -139,7 +152,7 @@ class ClinicPortal(CustomerPortal):
             return request.redirect("/my")
         treatment = offer.treatment_id
         tz = entry.company_id._get_clinic_tz()
-        policy = treatment.with_context(tz=tz)._get_policy_lines(offer.start)
+        policy = treatment.with_context(tz=tz)._get_policy_lines_for(entry.patient_id, offer.start)
         error = None
         if request.httprequest.method == "POST" and offer._can_claim():
             if not post.get("consent"):

@@ -1491,7 +1491,7 @@ class ClinicAppointment(models.Model):
         hold = now + timedelta(minutes=self.company_id.clinic_online_hold_minutes or 15)
         card = (
             {"card_consent_text": consent_text, "card_consent_date": now}
-            if self.treatment_id._requires_card()
+            if self.card_required
             else {}
         )
         self.sudo().write(
@@ -1777,7 +1777,9 @@ class ClinicAppointment(models.Model):
         """The appointment's policy in plain words, in the clinic's time."""
         self.ensure_one()
         treatment = self.treatment_id.with_context(tz=self.company_id._get_clinic_tz())
-        return treatment._get_policy_lines(self.start)
+        return treatment._get_policy_lines(
+            self.start, deposit=self.deposit_required, card=self.card_required
+        )
 
     def _get_ics_attachments(self):
         """Each appointment as a calendar file (its event's), for the mails."""

@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from .clinic_appointment import payment_access_token
@@ -26,7 +27,8 @@ _logger = logging.getLogger(__name__)
 
 
 class ClinicAppointment(models.Model):
-    _inherit = "clinic.appointment"
+    # one file per feature of the booking
+    _inherit = "clinic.appointment"  # pylint: disable=consider-merging-classes-inherited
 
     card_required = fields.Boolean(
         string="Card on File Required",
@@ -94,7 +96,7 @@ class ClinicAppointment(models.Model):
                 and appointment.prepayment_rule != "exempt"
             )
 
-    @api.depends("card_required", "card_token_id", "state")
+    @api.depends("card_required", "card_token_id.active", "state")
     def _compute_card_missing(self):
         for appointment in self:
             appointment.card_missing = appointment._card_needed()
@@ -106,13 +108,22 @@ class ClinicAppointment(models.Model):
     def _search_card_missing(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on a missing card."))
-        domain = [
-            ("card_required", "=", True),
-            ("state", "in", ("awaiting_payment", "confirmed")),
-            "|",
-            ("card_token_id", "=", False),
-            ("card_token_id.active", "=", False),
-        ]
+        # the patients' tokens, whatever the user may read of them
+        removed = (
+            self.env["payment.token"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search([("active", "=", False)])
+        )
+        domain = expression.normalize_domain(
+            [
+                ("card_required", "=", True),
+                ("state", "in", ("awaiting_payment", "confirmed")),
+                "|",
+                ("card_token_id", "=", False),
+                ("card_token_id", "in", removed),
+            ]
+        )
         return domain if (operator == "=") == value else ["!", *domain]
 
     # ------------------------------------------------------------------------
@@ -147,6 +158,10 @@ class ClinicAppointment(models.Model):
         """``token`` was saved by a payment or a validation of this booking."""
         self.ensure_one()
         if not self.card_required or self.sudo().card_token_id == token:
+            return
+        if token.sudo().partner_id.commercial_partner_id != self.patient_id.commercial_partner_id:
+            # someone else's card (a deposit paid from another account): not
+            # the patient's consent to keep it
             return
         self.sudo().card_token_id = token
         self.sudo().message_post(
@@ -186,8 +201,12 @@ class ClinicAppointment(models.Model):
     # ------------------------------------------------------------------------
 
     def _schedule_card_fee(self, due):
-        """The policy charges the card at ``due`` (the job does it)."""
-        self.filtered("card_required").sudo().write({"card_fee_state": "due", "card_fee_due": due})
+        """The policy charges the card at ``due`` (the job does it): only a
+        card the patient saved (the cancellation page announces no charge
+        otherwise)."""
+        self.filtered(lambda a: a.card_required and a.sudo().card_token_id.active).sudo().write(
+            {"card_fee_state": "due", "card_fee_due": due}
+        )
 
     def _cancel_card_fee(self):
         self.filtered(lambda a: a.card_fee_state == "due").sudo().write(
@@ -222,14 +241,18 @@ class ClinicAppointment(models.Model):
 
     @api.model
     def _cron_charge_card_fees(self, limit=50):
-        """Charge the due card fees, one appointment per transaction.
+        """Charge the due card fees, one appointment at a time.
 
-        Each appointment is taken with ``FOR UPDATE SKIP LOCKED`` and its
-        state leaves "due" in the transaction that sends the charge, which is
-        committed at once: a second job (or worker) never charges it again.
-        The transaction reference is the appointment's (``<ref>-FEE``) and
-        the provider's idempotency key derives from it, so a charge sent by a
-        run that crashed before committing is not made twice either.
+        Each appointment is taken with ``FOR UPDATE SKIP LOCKED``; its fee
+        invoice, its transaction and the state "pending" are committed
+        *before* the provider is called: whatever happens after the call (a
+        crash, an error), the appointment never comes back to "due", so no
+        job charges it again (the provider's notification settles a charge
+        whose answer was lost). The transaction reference is the
+        appointment's (``<ref>-FEE``) and the provider's idempotency key
+        derives from it: a run that dies before that commit sends the same
+        key again. A failure before the call gives the patient a payment link;
+        one after it leaves the fee "pending" with a manager activity.
         """
         done = 0
         while done < limit:
@@ -257,6 +280,10 @@ class ClinicAppointment(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
+    def _commit_before_provider_call(self):
+        if self._can_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
     def _charge_card_fee(self):
         """Charge the policy fee to the card on file, off-session."""
         self.ensure_one()
@@ -265,40 +292,82 @@ class ClinicAppointment(models.Model):
         if self.currency_id.is_zero(amount):
             self.write({"card_fee_state": "none", "card_fee_amount": 0.0})
             return
-        invoice = self._create_card_fee_invoice(amount)
-        self.write({"card_fee_amount": amount, "card_fee_invoice_id": invoice.id})
-        tx = self._capture_card_fee(amount, invoice)
-        if not tx:
-            token = self.card_token_id
-            if not token.active:
-                self._on_card_fee_failed(self.env._("No card is saved for this booking."))
-                return
-            tx = self.env["payment.transaction"].create(
-                {
-                    "provider_id": token.provider_id.id,
-                    "payment_method_id": token.payment_method_id.id,
-                    "reference": self._get_card_reference("FEE"),
-                    "amount": amount,
-                    "currency_id": self.currency_id.id,
-                    "partner_id": self.patient_id.id,
-                    "token_id": token.id,
-                    "operation": "offline",
-                    "invoice_ids": [Command.set(invoice.ids)],
-                    "clinic_appointment_id": self.id,
-                }
+        try:
+            with self.env.cr.savepoint():
+                invoice = self._create_card_fee_invoice(amount)
+                self.write(
+                    {
+                        "card_fee_amount": amount,
+                        "card_fee_invoice_id": invoice.id,
+                        "card_fee_state": "pending",
+                    }
+                )
+                send = self._prepare_card_fee_charge(amount, invoice)
+        except (UserError, ValidationError) as error:
+            # nothing was sent: the patient pays through a link
+            self.write({"card_fee_amount": amount})
+            self._on_card_fee_failed(str(error))
+            return
+        if not send:
+            self._on_card_fee_failed(self.env._("No card on file can pay it."))
+            return
+        self._commit_before_provider_call()
+        try:
+            with self.env.cr.savepoint():
+                tx = send()
+                if tx.state == "done":
+                    tx._post_process()
+                elif tx.state not in ("pending", "authorized"):
+                    # the bank asks the patient to authenticate, or declined
+                    self._on_card_fee_failed(tx.state_message or "")
+        except Exception as error:
+            _logger.exception("Card fee of %s: the provider's answer was not processed", self.name)
+            self._schedule_manager_activity(
+                self.env._("Card fee: check the charge"),
+                self.env._(
+                    "The %(amount)s fee of %(ref)s was sent to the provider but its answer could"
+                    " not be processed (%(error)s). Check the transaction before asking the"
+                    " patient again.",
+                    amount=self.currency_id.format(amount),
+                    ref=self.name,
+                    error=error,
+                ),
             )
-            self.card_fee_state = "pending"
+
+    def _prepare_card_fee_charge(self, amount, invoice):
+        """What charges the fee once committed: a function returning its
+        transaction, or nothing when no card can pay it."""
+        tx = self._capture_card_fee(amount, invoice)
+        if tx:
+            return tx._clinic_capture_hold
+        token = self.card_token_id
+        if not token.active or token.provider_id.state == "disabled":
+            return None
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": token.provider_id.id,
+                "payment_method_id": token.payment_method_id.id,
+                "reference": self._get_card_reference("FEE"),
+                "amount": amount,
+                "currency_id": self.currency_id.id,
+                "partner_id": self.patient_id.id,
+                "token_id": token.id,
+                "operation": "offline",
+                "invoice_ids": [Command.set(invoice.ids)],
+                "clinic_appointment_id": self.id,
+            }
+        )
+
+        def send():
             tx._send_payment_request()
-        if tx.state == "done":
-            tx._post_process()
-        elif tx.state not in ("pending", "authorized"):
-            # the bank asks the patient to authenticate, or declined
-            self._on_card_fee_failed(tx.state_message or "")
+            return tx
+
+        return send
 
     def _capture_card_fee(self, amount, invoice):
-        """Hook: settle the fee from money already held on the card (an
-        authorization hold); returns its transaction, or nothing to charge
-        the card anew."""
+        """Hook: the transaction holding money already authorized on the card
+        for this fee (an authorization hold), linked to ``invoice``; its
+        ``_clinic_capture_hold`` captures it. Nothing to charge the card anew."""
         return self.env["payment.transaction"]
 
     def _get_card_reference(self, kind):

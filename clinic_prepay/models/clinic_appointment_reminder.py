@@ -2,7 +2,7 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -37,20 +37,9 @@ class ClinicAppointmentReminder(models.Model):
     ]
 
 
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    def _clinic_format_datetime(self, value, company):
-        """``value`` (naive UTC) as this patient reads it: their timezone (the
-        clinic's when they have none) and language, the zone named."""
-        self.ensure_one()
-        tz = self.tz or company._get_clinic_tz()
-        text = format_datetime(self.env, value, tz=tz, dt_format="short", lang_code=self.lang)
-        return f"{text} ({tz})"
-
-
 class ClinicAppointment(models.Model):
-    _inherit = "clinic.appointment"
+    # one file per feature of the booking
+    _inherit = "clinic.appointment"  # pylint: disable=consider-merging-classes-inherited
 
     reminder_ids = fields.One2many(
         "clinic.appointment.reminder", "appointment_id", string="Reminders", readonly=True

@@ -49,6 +49,9 @@ class ClinicDeposit(models.Model):
         readonly=True,
         index=True,
     )
+    amount_from_credit = fields.Monetary(
+        readonly=True, copy=False, help="Paid from the patient's credit, not new money."
+    )
     paid_date = fields.Datetime(
         readonly=True, copy=False, help="When the deposit was first paid in full."
     )

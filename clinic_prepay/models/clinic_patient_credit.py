@@ -12,38 +12,6 @@ and reconciled with it) or final invoice.
 from odoo import fields, models
 
 
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    def _clinic_credit_lines(self, company):
-        """The open receivable credits kept for this patient, oldest first."""
-        self.ensure_one()
-        return (
-            self.env["account.move.line"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", self.commercial_partner_id.id),
-                    ("company_id", "=", company.id),
-                    ("move_id.clinic_patient_credit", "=", True),
-                    ("parent_state", "=", "posted"),
-                    ("account_id.account_type", "=", "asset_receivable"),
-                    ("reconciled", "=", False),
-                    ("amount_residual", "<", 0),
-                ],
-                order="date, id",
-            )
-        )
-
-    def _clinic_credit_amount(self, company=None):
-        """What the clinic keeps for the patient, in the company currency."""
-        self.ensure_one()
-        company = company or self.env.company
-        return company.currency_id.round(
-            -sum(self._clinic_credit_lines(company).mapped("amount_residual"))
-        )
-
-
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -57,7 +25,8 @@ class AccountMove(models.Model):
 
 
 class ClinicAppointment(models.Model):
-    _inherit = "clinic.appointment"
+    # one file per feature of the booking
+    _inherit = "clinic.appointment"  # pylint: disable=consider-merging-classes-inherited
 
     patient_credit = fields.Monetary(
         compute="_compute_patient_credit",
@@ -103,5 +72,6 @@ class ClinicAppointment(models.Model):
             )
         )
         if deposit:
+            deposit.sudo().amount_from_credit += amount
             deposit._sync_money()
         return amount

@@ -109,7 +109,10 @@ class ClinicRefundRequest(models.Model):
         """Kept as credit when the clinic chose so, else back through the
         provider when the original payment supports it."""
         for request in self:
-            if request.company_id.clinic_refund_as_credit:
+            # money that came from the patient's credit goes back to it
+            if request.company_id.clinic_refund_as_credit or (
+                request.deposit_id.amount_from_credit
+            ):
                 request.method = "credit"
             else:
                 request.method = "provider" if request._get_source_transaction() else "manual"

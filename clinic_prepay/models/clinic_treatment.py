@@ -385,18 +385,21 @@ class ClinicTreatment(models.Model):
                     )
         return result
 
-    def _get_policy_lines(self, start):
+    def _get_policy_lines(self, start, deposit=None, card=None):
         """The policy in plain words, with the amounts at stake, as shown to
-        the patient before booking (and stored with their consent)."""
+        the patient before booking (and stored with their consent).
+        ``deposit`` and ``card`` are what this patient is asked (the
+        treatment's by default; see :meth:`_get_policy_lines_for`)."""
         self.ensure_one()
-        deposit = self.deposit_amount
+        deposit = self.deposit_amount if deposit is None else deposit
+        card = self._requires_card() if card is None else card
         currency = self.currency_id
         env = self.env
         lines = []
         fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
         if self.currency_id.is_zero(deposit):
             lines.append(env._("No deposit: nothing is paid before the visit."))
-            if self._requires_card():
+            if card:
                 lines += self._get_card_policy_lines(0.0, 0.0)
             return lines
         free_until = start - timedelta(hours=self.free_cancel_hours)
@@ -433,9 +436,20 @@ class ClinicTreatment(models.Model):
                 )
             )
         lines.append(env._("No-show: %(kept)s of the deposit is kept.", kept=fmt(no_show)))
-        if self._requires_card():
+        if card:
             lines += self._get_card_policy_lines(amount, no_show)
         return lines
+
+    def _get_policy_lines_for(self, partner, start):
+        """The policy lines for ``partner``: nothing asked of an exempt
+        patient, the full price of one who missed too many visits."""
+        self.ensure_one()
+        rule = partner._clinic_prepayment_rule() if partner else "policy"
+        if rule == "exempt":
+            return self._get_policy_lines(start, deposit=0.0, card=False)
+        if rule == "full":
+            return self._get_policy_lines(start, deposit=self.price)
+        return self._get_policy_lines(start)
 
     def _get_card_policy_lines(self, late_kept, no_show_kept):
         """The card-on-file clause: what the saved card may be charged, less

@@ -83,9 +83,10 @@ class ClinicWaitlist(models.Model):
             entry.name = f"{entry.patient_id.name or ''} - {entry.treatment_id.name or ''}"
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for entry in self:
             entry.access_url = f"/my/waitlist/{entry.id}"
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -234,24 +235,26 @@ class ClinicWaitlistOffer(models.Model):
                 }
             )
         )
-        appointment._book_online(consent_text, ip=ip, user_agent=user_agent)
         self.sudo().appointment_id = appointment
-        if appointment.state == "confirmed":
-            appointment._on_waitlist_booking_confirmed()
+        appointment._book_online(consent_text, ip=ip, user_agent=user_agent)
         return appointment
 
 
 class ClinicAppointment(models.Model):
-    _inherit = "clinic.appointment"
+    # one file per feature of the booking
+    _inherit = "clinic.appointment"  # pylint: disable=consider-merging-classes-inherited
 
     waitlist_offer_id = fields.Many2one(
         "clinic.waitlist.offer", readonly=True, copy=False, index="btree_not_null"
     )
 
-    def _on_deposit_paid(self, deposit):
-        res = super()._on_deposit_paid(deposit)
-        if self.waitlist_offer_id and self.state == "confirmed":
-            self._on_waitlist_booking_confirmed()
+    def _set_state(self, new_state, **vals):
+        res = super()._set_state(new_state, **vals)
+        # however a booking from an offer is confirmed (paid, a card saved, a
+        # manager's decision, a waived deposit), it takes the time
+        if new_state == "confirmed":
+            for appointment in self.filtered("waitlist_offer_id"):
+                appointment._on_waitlist_booking_confirmed()
         return res
 
     def _on_waitlist_booking_confirmed(self):
@@ -262,8 +265,10 @@ class ClinicAppointment(models.Model):
         if offer.state == "taken":
             return
         offer.write({"state": "taken"})
-        offer.waitlist_id.write({"appointment_id": self.id})
-        offer.waitlist_id._set_state("booked")
+        entry = offer.waitlist_id
+        entry.write({"appointment_id": self.id})
+        # a patient who left the waitlist meanwhile keeps the booking
+        entry.filtered(lambda e: e.state in ("waiting", "offered"))._set_state("booked")
         others = offer.search(
             [
                 ("id", "!=", offer.id),
@@ -273,7 +278,7 @@ class ClinicAppointment(models.Model):
             ]
         )
         others.write({"state": "gone"})
-        others.waitlist_id._set_state("waiting")
+        others.waitlist_id.filtered(lambda e: e.state == "offered")._set_state("waiting")
         others.waitlist_id._post_patient_mail("clinic_prepay.mail_template_waitlist_gone")
 
     @api.model

@@ -91,6 +91,18 @@ class PaymentTransaction(models.Model):
         # The amount of a deposit payment is set by the clinic, not by the
         # browser: Odoo's invoice payment route takes it from the request.
         for tx in txs.filtered(lambda t: t.operation not in ("refund", "validation")):
+            fees = tx.invoice_ids.sudo().filtered("clinic_fee_appointment_id")
+            for fee in fees:
+                # a fee is paid whole, once: the amount is the clinic's
+                due = fee.amount_total if fee.state == "draft" else fee.amount_residual
+                if fee.state == "cancel" or fee.currency_id.compare_amounts(tx.amount, due):
+                    raise ValidationError(
+                        self.env._(
+                            "The fee of %(ref)s is %(due)s; nothing else can be paid on it.",
+                            ref=fee.clinic_fee_appointment_id.name,
+                            due=fee.currency_id.format(due),
+                        )
+                    )
             deposits = tx._clinic_deposits()
             if not deposits:
                 continue

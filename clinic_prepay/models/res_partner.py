@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import format_datetime
 
 # what only a clinic manager decides on a patient
 EXEMPTION_FIELDS = frozenset({"clinic_deposit_exempt", "clinic_exempt_reason"})
@@ -26,13 +27,14 @@ class ResPartner(models.Model):
     clinic_deposit_exempt = fields.Boolean(
         string="Exempt from Deposits",
         tracking=True,
+        copy=False,
         help="A trusted patient: no deposit and no card on file is asked when they book.",
     )
-    clinic_exempt_reason = fields.Char(string="Exemption Reason", tracking=True)
+    clinic_exempt_reason = fields.Char(string="Exemption Reason", tracking=True, copy=False)
     clinic_exempt_by_id = fields.Many2one(
-        "res.users", string="Exempted By", readonly=True, tracking=True
+        "res.users", string="Exempted By", readonly=True, tracking=True, copy=False
     )
-    clinic_exempt_date = fields.Datetime(string="Exempted On", readonly=True)
+    clinic_exempt_date = fields.Datetime(string="Exempted On", readonly=True, copy=False)
     clinic_can_exempt = fields.Boolean(compute="_compute_clinic_can_exempt")
     clinic_missed_count = fields.Integer(
         string="Missed Visits (12 months)",
@@ -43,7 +45,11 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if EXEMPTION_FIELDS & set(vals):
+            if not self.env.su:
+                # who exempted and when are recorded, not given
+                vals.pop("clinic_exempt_by_id", None)
+                vals.pop("clinic_exempt_date", None)
+            if any(vals.get(name) for name in EXEMPTION_FIELDS):
                 self._clinic_check_exemption_rights()
                 vals.update(self._clinic_exemption_stamp(vals))
         return super().create(vals_list)
@@ -149,3 +155,39 @@ class ResPartner(models.Model):
         action["domain"] = [("patient_id", "=", self.id)]
         action["context"] = {"default_patient_id": self.id}
         return action
+
+    def _clinic_credit_lines(self, company):
+        """The open receivable credits kept for this patient, oldest first."""
+        self.ensure_one()
+        return (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("move_id.clinic_patient_credit", "=", True),
+                    ("parent_state", "=", "posted"),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", "<", 0),
+                ],
+                order="date, id",
+            )
+        )
+
+    def _clinic_credit_amount(self, company=None):
+        """What the clinic keeps for the patient, in the company currency."""
+        self.ensure_one()
+        company = company or self.env.company
+        return company.currency_id.round(
+            -sum(self._clinic_credit_lines(company).mapped("amount_residual"))
+        )
+
+    def _clinic_format_datetime(self, value, company):
+        """``value`` (naive UTC) as this patient reads it: their timezone (the
+        clinic's when they have none) and language, the zone named."""
+        self.ensure_one()
+        tz = self.tz or company._get_clinic_tz()
+        text = format_datetime(self.env, value, tz=tz, dt_format="short", lang_code=self.lang)
+        return f"{text} ({tz})"

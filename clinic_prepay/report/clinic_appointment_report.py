@@ -70,6 +70,8 @@ class ClinicAppointmentReport(models.Model):
 
     @property
     def _table_query(self):
+        # the deposits' and credit refunds' figures aggregated once, joined by
+        # hash: no per-row subquery over the appointments
         return SQL(
             """
             SELECT a.id,
@@ -93,27 +95,31 @@ class ClinicAppointmentReport(models.Model):
                        AS late_cancel_count,
                    CASE a.state WHEN 'no_show' THEN 100.0 WHEN 'done' THEN 0.0 END
                        AS no_show_rate,
-                   a.amount_paid AS deposit_collected,
+                   -- money received: what the patient's credit paid came earlier
+                   a.amount_paid - COALESCE(dep.from_credit, 0) AS deposit_collected,
                    a.amount_forfeited AS deposit_forfeited,
-                   a.amount_refunded - credit.amount AS deposit_refunded,
-                   credit.amount AS deposit_credited,
+                   a.amount_refunded - COALESCE(credit.amount, 0) AS deposit_refunded,
+                   COALESCE(credit.amount, 0) AS deposit_credited,
                    CASE WHEN a.card_fee_state = 'paid' THEN a.card_fee_amount ELSE 0 END
                        AS card_fee_collected,
-                   EXTRACT(EPOCH FROM paid.paid_date - COALESCE(a.booked_date, a.create_date))
+                   EXTRACT(EPOCH FROM dep.paid_date - COALESCE(a.booked_date, a.create_date))
                        / 3600.0 AS time_to_pay_hours
               FROM clinic_appointment a
               JOIN res_company c ON c.id = a.company_id
-              LEFT JOIN LATERAL (
-                   SELECT min(d.paid_date) AS paid_date
-                     FROM clinic_deposit d
-                    WHERE d.appointment_id = a.id
-              ) paid ON TRUE
-              LEFT JOIN LATERAL (
-                   SELECT COALESCE(sum(r.amount), 0) AS amount
+              LEFT JOIN (
+                   SELECT appointment_id,
+                          min(paid_date) AS paid_date,
+                          sum(amount_from_credit) AS from_credit
+                     FROM clinic_deposit
+                    GROUP BY appointment_id
+              ) dep ON dep.appointment_id = a.id
+              LEFT JOIN (
+                   SELECT d.appointment_id, sum(r.amount) AS amount
                      FROM clinic_refund_request r
                      JOIN clinic_deposit d ON d.id = r.deposit_id
-                    WHERE d.appointment_id = a.id AND r.state = 'done' AND r.method = 'credit'
-              ) credit ON TRUE
+                    WHERE r.state = 'done' AND r.method = 'credit'
+                    GROUP BY d.appointment_id
+              ) credit ON credit.appointment_id = a.id
              WHERE a.state != 'draft'
             """
         )

@@ -106,7 +106,9 @@ class TestCardOnFile(ClinicPaymentCommon):
         self.assertEqual(appointment.state, "awaiting_payment")
         self.assertFalse(appointment.deposit_ids)
         self.assertTrue(appointment.card_missing)
-        self.assertIn(appointment, appointment.search([("card_missing", "=", True)]))
+        Appointment = self.env["clinic.appointment"].with_user(self.front_desk)
+        self.assertIn(appointment, Appointment.search([("card_missing", "=", True)]))
+        self.assertNotIn(appointment, Appointment.search([("card_missing", "=", False)]))
         self.assertEqual(appointment._get_payment_url(), appointment.get_portal_url())
         # no card without the patient's consent
         self.assertFalse(appointment._card_ready_to_save())
@@ -120,6 +122,11 @@ class TestCardOnFile(ClinicPaymentCommon):
         self.assertEqual(appointment.card_token_id.payment_details, "4242")
         self.assertFalse(appointment.card_missing)
         self.assertIn("4242", appointment.card_summary)
+        # the desk finds the bookings whose patient removed the card
+        self.assertIn(appointment, Appointment.search([("card_missing", "=", False)]))
+        appointment.card_token_id.active = False
+        self.assertIn(appointment, Appointment.search([("card_missing", "=", True)]))
+        self.assertTrue(appointment.with_user(self.front_desk).card_missing)
         self.assertTrue(self._patient_mails(appointment, "is confirmed"))
 
     def test_a_refused_card_is_not_saved(self):
@@ -161,8 +168,8 @@ class TestCardOnFile(ClinicPaymentCommon):
         self.assertEqual(appointment.card_token_id, tx.token_id)
         self.assertEqual(appointment.card_token_id.payment_details, "1111")
 
-    def _protected(self, treatment=None):
-        appointment = self._booked(treatment or self.treatment_card)
+    def _protected(self, treatment=None, days=3):
+        appointment = self._booked(treatment or self.treatment_card, days=days)
         appointment._record_card_consent()
         if appointment.deposit_ids:
             self._pay_online(appointment)
@@ -302,13 +309,100 @@ class TestCardOnFile(ClinicPaymentCommon):
         )
         self.assertFalse(appointment.card_fee_invoice_id)
 
-    def test_removed_card_gets_a_payment_link(self):
+    def test_card_removed_after_the_no_show_gets_a_payment_link(self):
         appointment = self._protected()
-        appointment.card_token_id.active = False
         self._no_show(appointment)
+        appointment.card_token_id.active = False
         self._charge_job(appointment.card_fee_due + timedelta(minutes=5))
         self.assertEqual(appointment.card_fee_state, "failed")
         self.assertTrue(appointment._get_card_fee_payment_link())
+
+    def test_without_a_saved_card_no_fee_is_announced_or_charged(self):
+        """A deposit paid at the desk, no card saved: the cancellation page
+        announces no card charge, and none is asked."""
+        appointment = self._booked(self.treatment_botox)
+        self._pay_at_desk(appointment)
+        with freeze_time(appointment.start - timedelta(hours=3)):
+            self.assertEqual(appointment._get_cancel_preview()["card_fee"], 0.0)
+            appointment.with_user(self.front_desk).action_cancel_by_patient()
+        self.assertFalse(appointment.card_fee_state)
+
+    def test_an_error_after_the_charge_never_charges_again(self):
+        """The provider charged, then processing its answer failed: the fee
+        stays "pending" for a manager to check; no run charges it again."""
+        appointment = self._protected()
+        self._no_show(appointment)
+        Transaction = type(self.env["payment.transaction"])
+        sent = []
+        original = Transaction._send_payment_request
+
+        def charge_then_fail(tx):
+            sent.append(tx.reference)
+            original(tx)
+            raise RuntimeError("the answer was lost")
+
+        at = appointment.card_fee_due + timedelta(minutes=5)
+        with patch.object(Transaction, "_send_payment_request", charge_then_fail):
+            self._charge_job(at)
+            self._charge_job(at + timedelta(hours=1))
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(appointment.card_fee_state, "pending")
+        self.assertTrue(
+            appointment.activity_ids.filtered(lambda a: a.summary == "Card fee: check the charge")
+        )
+
+    def test_a_failure_before_the_charge_gives_a_payment_link(self):
+        """A fee the provider could not be asked for (provider disabled): the
+        patient pays through a link, and the job moves on to the next fee."""
+        first, second = self._protected(), self._protected(days=4)
+        self._no_show(first)
+        self._no_show(second)
+        # the first card's provider was switched off since
+        first.card_token_id.provider_id = self.env["payment.provider"].create(
+            {"name": "Disabled card provider", "code": "none", "state": "disabled"}
+        )
+        self._charge_job(second.card_fee_due + timedelta(minutes=5))
+        self.assertEqual(first.card_fee_state, "failed")
+        self.assertTrue(first._get_card_fee_payment_link())
+        self.assertEqual(second.card_fee_state, "paid")
+
+    def test_only_the_patients_own_card_is_kept(self):
+        """A card saved by someone else (paying from their own account) is
+        not the patient's consent: the booking keeps waiting for theirs."""
+        appointment = self._booked(self.treatment_card)
+        appointment._record_card_consent()
+        token = self.env["payment.token"].create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "partner_id": self.patient2.id,
+                "payment_details": "0000",
+                "provider_ref": "someone else",
+            }
+        )
+        appointment._on_card_saved(token)
+        self.assertFalse(appointment.card_token_id)
+        self.assertEqual(appointment.state, "awaiting_payment")
+
+    def test_the_fee_link_takes_the_fee_and_nothing_else(self):
+        appointment = self._protected()
+        appointment.card_token_id.demo_simulated_state = "error"
+        self._no_show(appointment)
+        self._charge_job(appointment.card_fee_due + timedelta(minutes=5))
+        invoice = appointment.card_fee_invoice_id
+        with self.assertRaises(ValidationError):
+            self.env["payment.transaction"].sudo().create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "amount": 0.01,
+                    "currency_id": self.currency.id,
+                    "partner_id": self.patient.id,
+                    "reference": "TAMPERED",
+                    "operation": "online_redirect",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
 
     def test_card_fields_move_only_through_the_workflow(self):
         appointment = self._protected()

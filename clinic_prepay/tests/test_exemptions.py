@@ -87,6 +87,39 @@ class TestExemptionsAndRisk(ClinicCommon):
         self.company.clinic_risk_threshold = 0
         self.assertEqual(self._appointment(NOW + timedelta(days=7)).prepayment_rule, "policy")
 
+    def test_the_policy_shown_is_the_patients(self):
+        self.company.clinic_risk_threshold = 1
+        start = NOW + timedelta(days=5)
+        self.assertIn(
+            "50.00", "\n".join(self.treatment_botox._get_policy_lines_for(self.patient, start))
+        )
+        missed = self._booked(days=1)
+        with freeze_time(missed.start + timedelta(hours=1)):
+            missed.action_no_show()
+        lines = "\n".join(self.treatment_botox._get_policy_lines_for(self.patient, start))
+        self.assertIn("Deposit to pay now: 300.00", lines)
+        self.patient2.with_user(self.manager).write(
+            {"clinic_deposit_exempt": True, "clinic_exempt_reason": "Staff"}
+        )
+        lines = self.treatment_botox._get_policy_lines_for(self.patient2, start)
+        self.assertEqual(lines, ["No deposit: nothing is paid before the visit."])
+
+    def test_copying_a_contact(self):
+        """Anyone may copy a contact; an exemption is not copied."""
+        self.patient.with_user(self.manager).write(
+            {"clinic_deposit_exempt": True, "clinic_exempt_reason": "VIP"}
+        )
+        copy = self.patient.with_user(self.front_desk).copy()
+        self.assertFalse(copy.clinic_deposit_exempt)
+        self.assertFalse(copy.clinic_exempt_by_id)
+        # nor is who decided given on create
+        forged = (
+            self.env["res.partner"]
+            .with_user(self.front_desk)
+            .create({"name": "Forged", "clinic_exempt_by_id": self.manager.id})
+        )
+        self.assertFalse(forged.clinic_exempt_by_id)
+
     def test_waive_a_deposit_on_one_booking(self):
         appointment = self._booked()
         deposit = appointment.deposit_ids

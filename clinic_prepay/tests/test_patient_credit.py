@@ -80,6 +80,16 @@ class TestPatientCredit(ClinicPaymentCommon):
         self.assertEqual(old.deposit_ids.amount_refunded, 50.0)
         self.assertEqual(self._deposit_balance(appointment), -50.0)
 
+    def test_money_from_credit_goes_back_to_credit(self):
+        """A booking paid by the credit, cancelled: its refund is credit
+        again, not cash."""
+        self._credit_of()
+        appointment = self._appointment(NOW + timedelta(days=5))
+        appointment.action_book()
+        self.assertEqual(appointment.deposit_ids.amount_from_credit, 50.0)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        self.assertEqual(appointment.deposit_ids.refund_request_ids.method, "credit")
+
     def test_partial_credit_leaves_the_rest_to_pay(self):
         self._credit_of(amount=20.0)
         appointment = self._appointment(NOW + timedelta(days=5))

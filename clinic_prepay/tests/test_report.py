@@ -95,7 +95,8 @@ class TestClinicFigures(ClinicPaymentCommon):
             "late_cancel_count": count(lambda a: a.cancel_reason == "late"),
             "no_show_rate": reached
             and 100.0 * len(reached.filtered(lambda a: a.state == "no_show")) / len(reached),
-            "deposit_collected": sum(appointments.mapped("amount_paid")),
+            "deposit_collected": sum(appointments.mapped("amount_paid"))
+            - sum(appointments.deposit_ids.mapped("amount_from_credit")),
             "deposit_forfeited": sum(appointments.mapped("amount_forfeited")),
             "deposit_refunded": sum(appointments.mapped("amount_refunded")) - credited,
             "deposit_credited": credited,

@@ -77,6 +77,28 @@ class TestWaitlist(ClinicPaymentCommon):
         with self.assertRaises(UserError):
             offer1._claim("policy")
 
+    def test_leaving_after_booking_does_not_stop_the_payment(self):
+        start = self._slot()
+        entry = self._join(self.patients[0])
+        self._freed(start)
+        appointment = entry.offer_ids._claim("policy")
+        entry.with_user(self.front_desk).action_leave()
+        self._pay_online(appointment)
+        self.assertEqual(appointment.state, "confirmed")
+        self.assertEqual(entry.state, "cancelled")
+        self.assertEqual(entry.appointment_id, appointment)
+
+    def test_a_booking_confirmed_another_way_takes_the_time(self):
+        """A manager confirms the claimed booking without payment: it takes
+        the time all the same, and the other patient hears it is gone."""
+        start = self._slot()
+        first, second = (self._join(p) for p in self.patients[:2])
+        self._freed(start)
+        appointment = first.offer_ids._claim("policy")
+        appointment.with_user(self.manager).action_confirm()
+        self.assertEqual((first.state, first.offer_ids.state), ("booked", "taken"))
+        self.assertEqual((second.state, second.offer_ids.state), ("waiting", "gone"))
+
     def test_a_late_payer_is_refunded(self):
         """The first holder's time ran out, the second booked and paid; the
         first's payment, started before, lands late: it is refunded."""
@@ -205,6 +227,9 @@ class TestWaitlistPortal(ClinicPaymentCommon, HttpCase):
         self.assertIn(response.status_code, (302, 303))
         # from the mail, without logging in
         self.authenticate(None, None)
+        entry_page = self.url_open(entry.get_portal_url())
+        self.assertEqual(entry_page.status_code, 200)
+        self.assertIn(self.treatment_botox.name, entry_page.text)
         page = self.url_open(url)
         self.assertIn("Book this time", page.text)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

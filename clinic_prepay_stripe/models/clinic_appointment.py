@@ -180,7 +180,9 @@ class ClinicAppointment(models.Model):
         self.card_hold_state = False if ahead else "released"
 
     def _capture_card_fee(self, amount, invoice):
-        """A no-show's fee is the money held: the hold is captured."""
+        """A no-show's fee is the money held: the hold is captured (marked so
+        before the call, which comes after a commit: a capture is never
+        followed by a second charge)."""
         tx = self.sudo().card_hold_transaction_id
         if (
             self.card_hold_state == "held"
@@ -189,16 +191,7 @@ class ClinicAppointment(models.Model):
             and self.currency_id.compare_amounts(tx.amount, amount) == 0
         ):
             tx.invoice_ids = invoice
-            try:
-                with self.env.cr.savepoint():
-                    tx._send_capture_request()
-            except (UserError, ValidationError) as error:
-                # the hold expired at the bank: the card is charged anew
-                _logger.warning("Capture of %s failed: %s", tx.reference, error)
-                tx.invoice_ids = False
-                return super()._capture_card_fee(amount, invoice)
             self.sudo().card_hold_state = "captured"
-            self.sudo().card_fee_state = "pending"
             return tx
         return super()._capture_card_fee(amount, invoice)
 

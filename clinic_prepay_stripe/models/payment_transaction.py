@@ -10,6 +10,12 @@ class PaymentTransaction(models.Model):
         help="An authorization hold on a card on file: captured on a no-show, else released.",
     )
 
+    def _clinic_capture_hold(self):
+        """Capture the hold (the whole amount held) and return it."""
+        self.ensure_one()
+        self._send_capture_request()
+        return self
+
     def _stripe_prepare_payment_intent_payload(self):
         payload = super()._stripe_prepare_payment_intent_payload()
         # Odoo's manual capture is provider-wide; a hold is captured by itself

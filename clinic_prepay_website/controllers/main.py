@@ -218,7 +218,9 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
             return request.redirect(f"/book/{treatment.id}?taken=1")
         doctor = request.env["res.users"].sudo().browse(slot["practitioner_id"])
         local = pytz.utc.localize(slot["start"]).astimezone(tz)
-        policy = treatment.with_context(tz=tz.zone)._get_policy_lines(slot["start"])
+        policy = treatment.with_context(tz=tz.zone)._get_policy_lines_for(
+            self._get_booking_partner(), slot["start"]
+        )
         return request.render(
             "clinic_prepay_website.book_details",
             {
@@ -233,6 +235,12 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
                 "clinic_tz": tz.zone,
             },
         )
+
+    def _get_booking_partner(self):
+        """Who books: the logged-in patient (their rules apply), else nobody
+        yet (a guest is a new contact: the treatment's policy)."""
+        user = request.env.user
+        return request.env["res.partner"] if user._is_public() else user.partner_id.sudo()
 
     @http.route(
         "/book/<int:treatment_id>/waitlist",
@@ -331,7 +339,9 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
         if not slot:
             return request.redirect(f"/book/{treatment.id}?taken=1")
         doctor = request.env["res.users"].sudo().browse(slot["practitioner_id"])
-        policy = treatment.with_context(tz=tz.zone)._get_policy_lines(slot["start"])
+        policy = treatment.with_context(tz=tz.zone)._get_policy_lines_for(
+            self._get_booking_partner(), slot["start"]
+        )
         consent_text = "\n".join(policy)
         try:
             with request.env.cr.savepoint():

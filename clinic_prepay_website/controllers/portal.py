@@ -98,7 +98,9 @@ class ClinicPortalReschedule(ClinicSlotPages, ClinicPortal):
                 "clinic_tz": tz.zone,
                 "practitioner": doctor,
                 "policy": appointment.treatment_id.with_context(tz=tz.zone)._get_policy_lines(
-                    slot["start"]
+                    slot["start"],
+                    deposit=appointment.deposit_required,
+                    card=appointment.card_required,
                 ),
                 "access_token": access_token,
                 "page_name": "clinic_appointment",
