@@ -1187,6 +1187,8 @@ class ClinicAppointment(models.Model):
             and pytz.utc.localize(self.no_show_date).astimezone(tz).date() == today
             and not self.deposit_ids.refund_request_ids.filtered(lambda r: r.state != "rejected")
             and not any(self.deposit_ids.mapped("amount_refunded"))
+            # nor once its card fee was asked
+            and self.card_fee_state in (False, "due")
         )
 
     def action_undo_no_show(self):

@@ -274,18 +274,15 @@ class ClinicAppointment(models.Model):
                 break
             appointment = self.browse(row[0])
             appointment.invalidate_recordset()
-            appointment._charge_card_fee()
+            appointment._charge_card_fee(commit=True)
             done += 1
             if self._can_commit():
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
-    def _commit_before_provider_call(self):
-        if self._can_commit():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    def _charge_card_fee(self):
-        """Charge the policy fee to the card on file, off-session."""
+    def _charge_card_fee(self, commit=False):
+        """Charge the policy fee to the card on file, off-session; the job
+        (``commit``) commits before calling the provider."""
         self.ensure_one()
         self = self.sudo()
         amount = self._compute_card_fee()
@@ -311,7 +308,8 @@ class ClinicAppointment(models.Model):
         if not send:
             self._on_card_fee_failed(self.env._("No card on file can pay it."))
             return
-        self._commit_before_provider_call()
+        if commit and self._can_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         try:
             with self.env.cr.savepoint():
                 tx = send()

@@ -279,6 +279,17 @@ class TestCardOnFile(ClinicPaymentCommon):
         self.assertFalse(appointment.card_fee_state)
         self.assertEqual(self._charge_job(appointment.start + timedelta(days=2)), 0)
 
+    def test_a_no_show_whose_fee_was_asked_is_not_undone(self):
+        appointment = self._protected()
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.with_user(self.front_desk).action_no_show()
+            self.assertTrue(appointment._can_undo_no_show())
+            appointment._charge_card_fee()  # asked the same day (by hand)
+            self.assertEqual(appointment.card_fee_state, "paid")
+            self.assertFalse(appointment._can_undo_no_show())
+            with self.assertRaises(UserError):
+                appointment.with_user(self.front_desk).action_undo_no_show()
+
     def test_late_cancellation_charges_the_policy_less_the_deposit_kept(self):
         appointment = self._protected(self.treatment_botox)
         with freeze_time(appointment.start - timedelta(hours=3)):

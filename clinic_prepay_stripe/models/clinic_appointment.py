@@ -195,8 +195,8 @@ class ClinicAppointment(models.Model):
             return tx
         return super()._capture_card_fee(amount, invoice)
 
-    def _charge_card_fee(self):
-        res = super()._charge_card_fee()
+    def _charge_card_fee(self, commit=False):
+        res = super()._charge_card_fee(commit=commit)
         # a hold the fee did not use is given back
         if self.card_hold_state == "held":
             self.sudo().card_hold_state = "to_release"
