@@ -103,6 +103,20 @@ class TestReminders(ClinicCommon):
         # NOW + 3 days, 08:00 UTC is 03:00 in New York in March
         self.assertIn("3:00", text)
 
+    def test_in_the_patient_language(self):
+        """The reminder is rendered in the patient's language: its times in
+        that language's format (the texts follow Odoo's translations)."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.patient.write({"lang": "fr_FR", "tz": "Europe/Paris"})
+        appointment = self._booked(treatment=self.treatment_consult)
+        # Wednesday 7 March 2030, 09:00 in Paris, in French
+        self.assertEqual(
+            appointment._format_for_patient(appointment.start), "07/03/2030 09:00 (Europe/Paris)"
+        )
+        self._run(appointment.start - timedelta(hours=20))
+        mail = self._patient_mails(appointment, "Reminder:")
+        self.assertIn("07/03/2030 09:00", mail.subject)
+
     def test_reminders_are_read_only(self):
         appointment = self._booked(treatment=self.treatment_consult)
         self._run(appointment.start - timedelta(hours=2))
