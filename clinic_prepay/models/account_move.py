@@ -111,7 +111,9 @@ class AccountMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su and any(
-            vals.get("clinic_deposit_id") or vals.get("clinic_fee_appointment_id")
+            vals.get("clinic_deposit_id")
+            or vals.get("clinic_fee_appointment_id")
+            or vals.get("clinic_patient_credit")
             for vals in vals_list
         ):
             _refuse(self.env)
@@ -119,7 +121,10 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         if not self.env.su:
-            if {"clinic_deposit_id", "clinic_fee_appointment_id"} & set(vals):
+            # a patient's credit pays deposits: only a refund request makes one
+            if {"clinic_deposit_id", "clinic_fee_appointment_id", "clinic_patient_credit"} & set(
+                vals
+            ):
                 _refuse(self.env)
             guarded = self._clinic_guarded()
             # a draft deposit invoice is a payment request: its amount is the deposit's

@@ -171,10 +171,11 @@ class ClinicPaymentCommon(ClinicCommon):
         tx._post_process()
         return tx
 
-    def _start_online_payment(self, appointment, amount=None):
-        """The patient opens the payment form: a draft transaction."""
+    def _start_online_payment(self, appointment, amount=None, invoice=None):
+        """The patient opens the payment form of ``invoice`` (the deposit's
+        by default): a draft transaction."""
         deposit = appointment.deposit_ids
-        invoice = deposit.invoice_id
+        invoice = invoice or deposit.invoice_id
         tx = (
             self.env["payment.transaction"]
             .sudo()

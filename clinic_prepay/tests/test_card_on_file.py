@@ -248,24 +248,7 @@ class TestCardOnFile(ClinicPaymentCommon):
         self.assertEqual(len(activity), 1)
         self.assertTrue(activity.user_id.has_group("clinic_prepay.group_clinic_manager"))
         # the patient pays through the link: the fee is paid and reconciled
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
-                {
-                    "provider_id": self.provider.id,
-                    "payment_method_id": self.payment_method.id,
-                    "amount": 100.0,
-                    "currency_id": self.currency.id,
-                    "partner_id": self.patient.id,
-                    "reference": self.env["payment.transaction"]._compute_reference(
-                        "demo", invoice_ids=[Command.set(invoice.ids)]
-                    ),
-                    "operation": "online_redirect",
-                    "invoice_ids": [Command.set(invoice.ids)],
-                }
-            )
-        )
+        tx = self._start_online_payment(appointment, amount=100.0, invoice=invoice)
         self.assertEqual(tx.reference, f"{appointment.name}-FEE-1")
         self._pay_online(appointment, tx=tx)
         self.assertEqual(invoice.payment_state, "paid")
@@ -402,18 +385,7 @@ class TestCardOnFile(ClinicPaymentCommon):
         self._charge_job(appointment.card_fee_due + timedelta(minutes=5))
         invoice = appointment.card_fee_invoice_id
         with self.assertRaises(ValidationError):
-            self.env["payment.transaction"].sudo().create(
-                {
-                    "provider_id": self.provider.id,
-                    "payment_method_id": self.payment_method.id,
-                    "amount": 0.01,
-                    "currency_id": self.currency.id,
-                    "partner_id": self.patient.id,
-                    "reference": "TAMPERED",
-                    "operation": "online_redirect",
-                    "invoice_ids": [Command.set(invoice.ids)],
-                }
-            )
+            self._start_online_payment(appointment, amount=0.01, invoice=invoice)
 
     def test_card_fields_move_only_through_the_workflow(self):
         appointment = self._protected()

@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import NOW, ClinicPaymentCommon
@@ -55,6 +57,37 @@ class TestPatientCredit(ClinicPaymentCommon):
         self.assertTrue(
             request.message_ids.filtered(lambda m: "kept for your next visit" in (m.subject or ""))
         )
+
+    def test_only_a_refund_request_makes_a_credit(self):
+        """An accountant cannot turn any credit note into money that pays
+        deposits, nor a credit back into a plain credit note."""
+        accountant = new_test_user(
+            self.env,
+            login="credit_accountant",
+            groups="account.group_account_manager,clinic_prepay.group_clinic_user",
+        )
+        _appointment, request = self._credit_of()
+        credit_note = request.credit_note_id
+        with self.assertRaises(UserError):
+            credit_note.with_user(accountant).write({"clinic_patient_credit": False})
+        other = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.patient.id,
+                "invoice_line_ids": [Command.create({"name": "Goodwill", "price_unit": 10.0})],
+            }
+        )
+        with self.assertRaises(UserError):
+            other.with_user(accountant).write({"clinic_patient_credit": True})
+        with self.assertRaises(UserError):
+            self.env["account.move"].with_user(accountant).create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.patient.id,
+                    "clinic_patient_credit": True,
+                }
+            )
+        self.assertEqual(self.patient._clinic_credit_amount(), 50.0)
 
     def test_credit_pays_the_next_deposit(self):
         old, request = self._credit_of()

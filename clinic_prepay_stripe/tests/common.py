@@ -82,11 +82,15 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
         ).json()
 
     def _pay_with_stripe(self, appointment, card="4242424242424242"):
-        """The patient pays the deposit on Stripe's form: Odoo creates the
-        transaction and its PaymentIntent at the peer, the card confirms it
-        there, and Stripe's signed ``payment_intent.succeeded`` reaches the
-        webhook."""
-        invoice = appointment.deposit_ids.invoice_id
+        """The patient pays the deposit on Stripe's form."""
+        deposit = appointment.deposit_ids
+        return self._pay_invoice_with_stripe(deposit.invoice_id, deposit.amount_residual, card)
+
+    def _pay_invoice_with_stripe(self, invoice, amount, card="4242424242424242"):
+        """The patient pays ``amount`` of ``invoice`` on Stripe's form: Odoo
+        creates the transaction and its PaymentIntent at the peer, the card
+        confirms it there, and Stripe's signed ``payment_intent.succeeded``
+        reaches the webhook."""
         tx = (
             self.env["payment.transaction"]
             .sudo()
@@ -94,7 +98,7 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
                 {
                     "provider_id": self.stripe.id,
                     "payment_method_id": self.card.id,
-                    "amount": appointment.deposit_ids.amount_residual,
+                    "amount": amount,
                     "currency_id": invoice.currency_id.id,
                     "partner_id": invoice.partner_id.id,
                     "reference": self.env["payment.transaction"]._compute_reference(

@@ -172,33 +172,7 @@ class TestStripeCardOnFile(StripeCardCase):
         self.assertIn("o_payment_form", response.text)
         # the patient pays on-session (authenticating with the bank)
         invoice = appointment.card_fee_invoice_id
-        pay = (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
-                {
-                    "provider_id": self.stripe.id,
-                    "payment_method_id": self.card.id,
-                    "amount": invoice.amount_total,
-                    "currency_id": invoice.currency_id.id,
-                    "partner_id": invoice.partner_id.id,
-                    "reference": self.env["payment.transaction"]._compute_reference(
-                        "stripe", invoice_ids=[Command.set(invoice.ids)]
-                    ),
-                    "operation": "online_direct",
-                    "invoice_ids": [Command.set(invoice.ids)],
-                }
-            )
-        )
-        secret = pay._get_processing_values()["client_secret"]
-        intent_id = secret.split("_secret_")[0]
-        intent = self._peer_get(f"payment_intents/{intent_id}")
-        card = self._peer_card(customer=intent["customer"])
-        stripe.PaymentIntent.modify(intent_id, payment_method=card.id)
-        stripe.PaymentIntent.confirm(intent_id)
-        intent = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
-        self.assertEqual(self._post_event("payment_intent.succeeded", intent).status_code, 200)
-        self._post_process()
+        self._pay_invoice_with_stripe(invoice, invoice.amount_total)
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(appointment.card_fee_state, "paid")
 
