@@ -327,7 +327,10 @@ class ClinicTreatment(models.Model):
         busy = self.env["clinic.appointment"]._get_busy_intervals(
             practitioners, *window, now=now, exclude=exclude
         )
-        work = self._get_work_intervals(practitioners, *window)
+        # whole working periods (from a day earlier), so that the grid counts
+        # from the period's start even when the window opens inside it (the
+        # notice from now, a search from any time)
+        work = self._get_work_intervals(practitioners, window[0] - timedelta(days=1), window[1])
         slots = []
         for practitioner in practitioners:
             taken = sorted(busy.get(practitioner.id, []))

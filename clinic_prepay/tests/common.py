@@ -1,12 +1,39 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
 # A fixed "now" for the tests that freeze time: a Monday morning, UTC.
 NOW = datetime(2030, 3, 4, 8, 0, 0)
+
+
+def bookable_time(treatment, practitioner=None, not_before=None):
+    """The first time ``treatment`` can be booked with ``practitioner`` (its
+    first practitioner by default) at least ``not_before`` from now (a
+    timedelta, 4 days by default; or a datetime): a free slot on the slot grid
+    of the next working day that has one, in the clinic's time zone.
+
+    Tests on the real clock take their booking times here, so they hold on
+    weekends, on holidays, at any hour and across daylight-saving changes;
+    tests that need a known date freeze the clock on :data:`NOW` instead.
+    """
+    treatment = treatment.sudo()
+    practitioner = practitioner or treatment.practitioner_ids[:1]
+    if isinstance(not_before, datetime):
+        earliest = not_before
+    else:
+        earliest = fields.Datetime.now().replace(microsecond=0) + (
+            timedelta(days=4) if not_before is None else not_before
+        )
+    # two weeks always hold a working day (a long closure aside) and stay
+    # within every test treatment's booking horizon
+    slots = treatment._get_free_slots(
+        earliest, earliest + timedelta(days=14), practitioners=practitioner
+    )
+    assert slots, f"{treatment.name}: no free slot with {practitioner.name} from {earliest}"
+    return slots[0]["start"]
 
 
 class ClinicCommon(TransactionCase):
@@ -86,6 +113,11 @@ class ClinicCommon(TransactionCase):
         cls.bank_journal = cls.env["account.journal"].search(
             [("company_id", "=", cls.company.id), ("type", "=", "bank")], limit=1
         )
+
+    @classmethod
+    def _bookable_time(cls, treatment=None, practitioner=None, not_before=None):
+        """:func:`bookable_time` of the fixture's Botox by default."""
+        return bookable_time(treatment or cls.treatment_botox, practitioner, not_before)
 
     @classmethod
     def _create_service(cls, name, price):

@@ -2,8 +2,10 @@
 import re
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+
+from .common import bookable_time
 
 
 @tagged("post_install", "-at_install")
@@ -45,7 +47,7 @@ class TestCardPortal(HttpCase):
                 "no_show_protection": "both",
             }
         )
-        start = fields.Datetime.now().replace(microsecond=0) + timedelta(days=5)
+        start = bookable_time(card, practitioner, timedelta(days=5))
 
         def book(treatment, partner, hours):
             appointment = cls.env["clinic.appointment"].create(

@@ -1,8 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import bookable_time
 
 
 @tagged("post_install", "-at_install")
@@ -38,7 +40,7 @@ class TestClinicPortal(HttpCase):
                 "deposit_fixed": 30.0,
             }
         )
-        start = fields.Datetime.now().replace(microsecond=0) + timedelta(days=5)
+        start = bookable_time(treatment, practitioner, timedelta(days=5))
         cls.mine = cls.env["clinic.appointment"].create(
             {
                 "patient_id": cls.patient_user.partner_id.id,

@@ -18,9 +18,7 @@ class TestQueryCounts(ClinicPaymentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.slot = fields.Datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(
-            days=5
-        )
+        cls.slot = cls._bookable_time(not_before=timedelta(days=5))
 
     def _next_start(self):
         type(self).slot += timedelta(hours=1)

@@ -4,9 +4,11 @@
 
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
+
+from .common import bookable_time
 
 CLEAR_ERRORS = (
     "odoo.exceptions.AccessError",
@@ -46,7 +48,7 @@ class TestRpcWriteGuard(HttpCase):
                 "deposit_fixed": 60.0,
             }
         )
-        start = fields.Datetime.now().replace(microsecond=0) + timedelta(days=5)
+        start = bookable_time(cls.treatment, cls.desk, timedelta(days=5))
         cls.unpaid = cls.env["clinic.appointment"].create(
             {
                 "patient_id": cls.patient.id,

@@ -48,6 +48,18 @@ class TestSlots(ClinicPaymentCommon):
             + [f"11 {h}" for h in ("12:00", "12:30", "13:00", "13:30", "14:00", "14:30", "15:00")],
         )
 
+    def test_the_grid_counts_from_the_working_period_whenever_asked(self):
+        """A window opening inside a working period (the notice from an odd
+        "now", a search from any time) keeps the slots on the grid."""
+        with freeze_time(MONDAY.replace(hour=7, minute=17, second=33)):
+            # two hours' notice: from 09:17:33 UTC, the next slot is 09:30
+            self.assertEqual(self._starts()[:2], ["11 09:30", "11 10:00"])
+            late = MONDAY.replace(hour=12, minute=41, second=5)
+            slots = self.treatment_botox._get_free_slots(
+                late, late + timedelta(hours=3), self.practitioner
+            )
+            self.assertEqual(slots[0]["start"], MONDAY.replace(hour=13))
+
     def test_booked_time_and_busy_events_are_taken(self):
         booked = self._appointment(MONDAY.replace(hour=8))
         booked.action_book()

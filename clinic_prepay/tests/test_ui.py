@@ -1,8 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
+from urllib.parse import quote
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import bookable_time
 
 
 @tagged("post_install", "-at_install")
@@ -43,7 +46,7 @@ class TestClinicUi(HttpCase):
                 "taxes_id": [Command.clear()],
             }
         )
-        self.env["clinic.treatment"].create(
+        treatment = self.env["clinic.treatment"].create(
             {
                 "name": "Tour Botox",
                 "product_id": product.id,
@@ -52,12 +55,17 @@ class TestClinicUi(HttpCase):
                 "practitioner_ids": [Command.set(user.ids)],
             }
         )
-        self.start_tour("/odoo", "clinic_prepay_front_desk_tour", login="tour_desk")
+        start = bookable_time(treatment, user, timedelta(days=1))
+        # the time as the desk types it (a UTC user)
+        typed = quote(start.strftime("%m/%d/%Y %H:%M:%S"))
+        self.start_tour(
+            f"/odoo?clinic_start={typed}", "clinic_prepay_front_desk_tour", login="tour_desk"
+        )
         patient = self.env["res.partner"].search([("name", "=", "Tour New Caller")])
         self.assertEqual(patient.create_uid, user, "registered by the desk during the call")
         appointment = self.env["clinic.appointment"].search([("patient_id", "=", patient.id)])
         self.assertEqual(appointment.state, "confirmed")
-        self.assertEqual(appointment.practitioner_id, user)
+        self.assertEqual((appointment.practitioner_id, appointment.start), (user, start))
         self.assertEqual(appointment.deposit_ids.state, "paid")
         self.assertEqual(appointment.amount_paid, 50.0)
 
@@ -99,7 +107,7 @@ class TestClinicUi(HttpCase):
                     "patient_id": patient.id,
                     "treatment_id": treatment.id,
                     "practitioner_id": desk.id,
-                    "start": fields.Datetime.now().replace(microsecond=0) + timedelta(days=4),
+                    "start": bookable_time(treatment, desk),
                 }
             )
         )
@@ -130,9 +138,7 @@ class TestClinicUi(HttpCase):
         patient = self.env["res.partner"].create(
             {"name": patient_name, "email": "tour.moved@example.com"}
         )
-        start = fields.Datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(
-            days=1, hours=1
-        )
+        start = bookable_time(treatment, practitioner, timedelta(days=1))
         appointment = self.env["clinic.appointment"].create(
             {
                 "patient_id": patient.id,
@@ -160,14 +166,14 @@ class TestClinicUi(HttpCase):
             tz="UTC",
         )
         appointment = self._paid_booking("Mo Moved", practitioner)
+        booked = appointment.start
         self.start_tour(
             f"/odoo/action-calendar.action_calendar_event/{appointment.event_id.id}",
             "clinic_prepay_practitioner_moves_event_tour",
             login="tour_practitioner",
         )
-        expected = (fields.Datetime.now() + timedelta(days=2)).replace(
-            hour=11, minute=0, second=0, microsecond=0
-        )
+        # the day after, at 11:00
+        expected = (booked + timedelta(days=1)).replace(hour=11, minute=0)
         self.assertEqual(appointment.start, expected, "the appointment follows its event")
         self.assertEqual(appointment.state, "confirmed")
         self.env["clinic.appointment.mail"]._cron_send()
@@ -213,10 +219,7 @@ class TestClinicUi(HttpCase):
             tz="UTC",
         )
         appointment = self._paid_booking("Dana Dragged", practitioner)
-        start = (fields.Datetime.now() + timedelta(days=2)).replace(
-            hour=10, minute=0, second=0, microsecond=0
-        )
-        appointment.start = start
+        start = appointment.start
         self.start_tour(
             "/odoo/action-calendar.action_calendar_event",
             "clinic_prepay_practitioner_drags_event_tour",

@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from freezegun import freeze_time
 
@@ -25,12 +25,9 @@ class TestWaitlist(ClinicPaymentCommon):
             [{"name": f"Waiting {i}", "email": f"waiting{i}@example.com"} for i in range(3)]
         )
 
-    def _slot(self, days=4):
-        """A free time of the treatment, on the slot grid."""
-        now = fields.Datetime.now()
-        day = datetime.combine(now.date() + timedelta(days=days), time())
-        slots = self.treatment_botox._get_free_slots(day, day + timedelta(days=1))
-        return slots[0]["start"]
+    def _slot(self, not_before=None):
+        """A free time of the treatment, on the slot grid of a working day."""
+        return self._bookable_time(self.treatment_botox, not_before=not_before)
 
     def _join(self, patient, **vals):
         return (
@@ -151,7 +148,9 @@ class TestWaitlist(ClinicPaymentCommon):
         entry = self._join(self.patients[0])
         moving = self._appointment(start)
         moving.action_book()
-        moving.with_user(self.front_desk).write({"start": self._slot(days=6)})
+        moving.with_user(self.front_desk).write(
+            {"start": self._slot(not_before=start + timedelta(days=1))}
+        )
         self.assertEqual(entry.state, "offered")
         self.assertEqual(entry.offer_ids.start, start)
 
@@ -164,8 +163,7 @@ class TestWaitlist(ClinicPaymentCommon):
             .with_user(self.front_desk)
             .create({"patient_id": self.patients[0].id, "treatment_id": self.treatment_consult.id})
         )
-        day = datetime.combine(fields.Date.today() + timedelta(days=4), time())
-        start = self.treatment_consult._get_free_slots(day, day + timedelta(days=1))[0]["start"]
+        start = self._bookable_time(self.treatment_consult)
         booked = self._appointment(start, treatment=self.treatment_consult)
         booked.action_book()
         booked.with_user(self.front_desk).action_cancel_by_clinic()
@@ -184,7 +182,7 @@ class TestWaitlist(ClinicPaymentCommon):
                 {
                     "waitlist_id": entry.id,
                     "practitioner_id": self.practitioner.id,
-                    "start": fields.Datetime.now() + timedelta(days=1),
+                    "start": self._slot(),
                     "expires_at": fields.Datetime.now() + timedelta(hours=1),
                 }
             )
@@ -214,8 +212,7 @@ class TestWaitlistPortal(ClinicPaymentCommon, HttpCase):
         entry = self.env["clinic.waitlist"].search([("patient_id", "=", user.partner_id.id)])
         self.assertEqual((entry.state, entry.practitioner_id), ("waiting", self.practitioner))
         # a time frees
-        day = datetime.combine(fields.Date.today() + timedelta(days=4), time())
-        start = self.treatment_botox._get_free_slots(day, day + timedelta(days=1))[0]["start"]
+        start = self._bookable_time(self.treatment_botox)
         booked = self._appointment(start)
         booked.action_book()
         booked.action_cancel_by_clinic()
@@ -251,8 +248,7 @@ class TestWaitlistPortal(ClinicPaymentCommon, HttpCase):
         entry = self.env["clinic.waitlist"].create(
             {"patient_id": user.partner_id.id, "treatment_id": self.treatment_botox.id}
         )
-        day = datetime.combine(fields.Date.today() + timedelta(days=4), time())
-        start = self.treatment_botox._get_free_slots(day, day + timedelta(days=1))[0]["start"]
+        start = self._bookable_time(self.treatment_botox)
         booked = self._appointment(start)
         booked.action_book()
         booked.action_cancel_by_clinic()

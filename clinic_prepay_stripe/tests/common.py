@@ -8,7 +8,7 @@ from unittest.mock import patch
 import requests
 import stripe
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.addons.clinic_prepay.tests.common import ClinicCommon
 from odoo.addons.clinic_prepay.tests.stripe_peer import API_KEY, LocalStripe
 from odoo.tests import HttpCase
@@ -58,9 +58,10 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
     # -- helpers -----------------------------------------------------------
 
     def _booked(self, days=3, treatment=None):
+        """A booking at the first bookable time at least ``days`` ahead."""
+        treatment = treatment or self.treatment_botox
         appointment = self._appointment(
-            fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
-            + timedelta(days=days, hours=1),
+            self._bookable_time(treatment, not_before=timedelta(days=days)),
             treatment=treatment,
         )
         appointment.action_book()

@@ -209,7 +209,9 @@ class TestStripeCardHold(StripeCardCase):
         super().setUpClass()
         cls.company.clinic_card_hold_days = 5
 
-    def _held(self, days=3, number="4242424242424242"):
+    def _held(self, days=2, number="4242424242424242"):
+        """A booking held by the job: its time is 2 days to 4 days and 15
+        hours ahead (a weekend between), inside the 5-day window."""
         appointment = self._booked(days=days, treatment=self.treatment_card)
         self._save_card_with_setup_intent(appointment, number)
         self.env["clinic.appointment"]._cron_card_holds()
@@ -265,7 +267,7 @@ class TestStripeCardHold(StripeCardCase):
         self.assertEqual(self._peer_intent(tx)["status"], "canceled")
 
     def test_timely_cancellation_releases_the_hold(self):
-        appointment = self._held(days=3)
+        appointment = self._held()
         tx = appointment.card_hold_transaction_id
         self.treatment_card.free_cancel_hours = 24.0
         appointment.action_cancel_by_patient()
@@ -275,7 +277,7 @@ class TestStripeCardHold(StripeCardCase):
         self.assertFalse(appointment.card_fee_state)
 
     def test_late_cancellation_releases_the_hold_and_charges_the_late_fee(self):
-        appointment = self._held(days=3)
+        appointment = self._held()
         tx = appointment.card_hold_transaction_id
         with freeze_time(appointment.start - timedelta(hours=2)):
             appointment.action_cancel_by_patient()
@@ -285,9 +287,11 @@ class TestStripeCardHold(StripeCardCase):
         self.assertEqual((appointment.card_fee_state, appointment.card_fee_amount), ("paid", 50.0))
 
     def test_moved_booking_is_held_again(self):
-        appointment = self._held(days=3)
+        appointment = self._held()
         first = appointment.card_hold_transaction_id
-        appointment.write({"start": appointment.start + timedelta(days=1)})
+        # an hour later (still inside the window; this practitioner keeps no
+        # working hours, so the desk may move it there)
+        appointment.write({"start": appointment.start + timedelta(hours=1)})
         self.env["clinic.appointment"]._cron_card_holds()
         self.env["clinic.appointment"]._cron_card_holds()
         second = appointment.card_hold_transaction_id

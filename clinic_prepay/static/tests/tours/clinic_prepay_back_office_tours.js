@@ -1,22 +1,25 @@
 /** @odoo-module **/
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
+import { waitFor } from "@odoo/hoot-dom";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
-// the day after tomorrow at 11:00, as the date widget takes it (UTC user)
-function dayAfterTomorrowAtEleven() {
-    const date = new Date();
-    date.setDate(date.getDate() + 2);
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${pad(date.getMonth() + 1)}/${pad(date.getDate())}/${date.getFullYear()} 11:00:00`;
-}
+// The tours move a booking relative to its own day (which the test takes
+// from the fixture's bookable time), never relative to "today".
+const { DateTime } = luxon;
+const DATETIME_FORMAT = "MM/dd/yyyy HH:mm:ss";
 
 registry.category("web_tour.tours").add("clinic_prepay_practitioner_moves_event_tour", {
     steps: () => [
         {
             content: "The booking's event, in the Calendar app",
             trigger: '.o_form_view .o_field_widget[name="start"] input',
-            run: `edit ${dayAfterTomorrowAtEleven()}`,
+            async run(helpers) {
+                // the day after the booking, at 11:00 (a UTC user)
+                const start = DateTime.fromFormat(helpers.anchor.value, DATETIME_FORMAT);
+                const moved = start.plus({ days: 1 }).set({ hour: 11, minute: 0, second: 0 });
+                await helpers.edit(moved.toFormat(DATETIME_FORMAT));
+            },
         },
         {
             content: "Save the new time",
@@ -64,8 +67,10 @@ registry.category("web_tour.tours").add("clinic_prepay_manager_policies_tour", {
             run: "click",
         },
         {
+            // the save reloads the policies: wait for the reloaded, clean form
             content: "Saved and shown again",
-            trigger: '.o_field_widget[name="clinic_free_cancel_hours"] input:value("36.00")',
+            trigger:
+                '.o_form_view:not(:has(.o_form_dirty)) .o_field_widget[name="clinic_free_cancel_hours"] input:value("36.00")',
         },
     ],
 });
@@ -85,7 +90,8 @@ registry.category("web_tour.tours").add("clinic_prepay_accountant_ledger_tour", 
         },
         {
             content: "The deposit account",
-            trigger: '.o_main_navbar a[data-menu-xmlid="clinic_prepay.menu_clinic_deposit_ledger"]',
+            trigger:
+                '.o_main_navbar a[data-menu-xmlid="clinic_prepay.menu_clinic_deposit_ledger"]',
             run: "click",
         },
         {
@@ -99,14 +105,6 @@ registry.category("web_tour.tours").add("clinic_prepay_accountant_ledger_tour", 
         },
     ],
 });
-
-// a date as the month view names its days (the browser's time zone)
-function isoDay(offset) {
-    const date = new Date();
-    date.setDate(date.getDate() + offset);
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
 
 registry.category("web_tour.tours").add("clinic_prepay_practitioner_drags_event_tour", {
     steps: () => [
@@ -125,13 +123,15 @@ registry.category("web_tour.tours").add("clinic_prepay_practitioner_drags_event_
             trigger: ".fc-dayGridMonth-view",
         },
         {
-            content: "Drag the booking one day later",
+            content: "Drag the booking one day later; it shows on that day",
             trigger: 'a.fc-event:contains("Dana Dragged")',
-            run: `drag_and_drop .fc-daygrid-day[data-date="${isoDay(3)}"] .fc-daygrid-day-events`,
-        },
-        {
-            content: "The booking now shows on that day",
-            trigger: `.fc-daygrid-day[data-date="${isoDay(3)}"] a.fc-event:contains("Dana Dragged")`,
+            async run(helpers) {
+                const day = helpers.anchor.closest(".fc-daygrid-day").dataset.date;
+                const next = DateTime.fromISO(day).plus({ days: 1 }).toISODate();
+                const cell = `.fc-daygrid-day[data-date="${next}"]`;
+                await helpers.drag_and_drop(`${cell} .fc-daygrid-day-events`);
+                await waitFor(`${cell} a.fc-event:contains("Dana Dragged")`, { timeout: 10000 });
+            },
         },
     ],
 });
