@@ -11,6 +11,6 @@ CONF="$ROOT/.odoo-bench.conf"
 mkdir -p "$ROOT/.odoo-data"
 write_odoo_conf "$CONF" "$DB" "without_demo = all"
 dropdb --if-exists "$DB"
-"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,payment_demo --stop-after-init --log-level=warn
+"${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay --stop-after-init --log-level=warn
 trap 'dropdb --if-exists "$DB"; rm -rf "$ROOT/.odoo-data/filestore/$DB"' EXIT
 "$PY" scripts/benchmark.py -c "$CONF" -d "$DB" "$@"

@@ -19,7 +19,6 @@ from . import (
     test_report,
     test_rpc_guard,
     test_slots,
-    test_stripe_peer,
     test_ui,
     test_waitlist,
 )

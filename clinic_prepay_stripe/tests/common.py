@@ -10,8 +10,9 @@ import stripe
 
 from odoo import Command
 from odoo.addons.clinic_prepay.tests.common import ClinicCommon
-from odoo.addons.clinic_prepay.tests.stripe_peer import API_KEY, LocalStripe
 from odoo.tests import HttpCase
+
+from .stripe_peer import API_KEY, LocalStripe
 
 WEBHOOK_SECRET = "whsec_clinic_prepay_test"
 
