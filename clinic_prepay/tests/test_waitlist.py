@@ -25,10 +25,6 @@ class TestWaitlist(ClinicPaymentCommon):
             [{"name": f"Waiting {i}", "email": f"waiting{i}@example.com"} for i in range(3)]
         )
 
-    def _slot(self, not_before=None):
-        """A free time of the treatment, on the slot grid of a working day."""
-        return self._bookable_time(self.treatment_botox, not_before=not_before)
-
     def _join(self, patient, **vals):
         return (
             self.env["clinic.waitlist"]
@@ -44,7 +40,7 @@ class TestWaitlist(ClinicPaymentCommon):
         return booked
 
     def test_freed_time_offered_in_order_first_payer_takes_it(self):
-        start = self._slot()
+        start = self._bookable_time()
         first, second, third = (self._join(p) for p in self.patients)
         self._freed(start)
         # offered to the first two, in the order they joined
@@ -75,7 +71,7 @@ class TestWaitlist(ClinicPaymentCommon):
             offer1._claim("policy")
 
     def test_leaving_after_booking_does_not_stop_the_payment(self):
-        start = self._slot()
+        start = self._bookable_time()
         entry = self._join(self.patients[0])
         self._freed(start)
         appointment = entry.offer_ids._claim("policy")
@@ -88,7 +84,7 @@ class TestWaitlist(ClinicPaymentCommon):
     def test_a_booking_confirmed_another_way_takes_the_time(self):
         """A manager confirms the claimed booking without payment: it takes
         the time all the same, and the other patient hears it is gone."""
-        start = self._slot()
+        start = self._bookable_time()
         first, second = (self._join(p) for p in self.patients[:2])
         self._freed(start)
         appointment = first.offer_ids._claim("policy")
@@ -99,7 +95,7 @@ class TestWaitlist(ClinicPaymentCommon):
     def test_a_late_payer_is_refunded(self):
         """The first holder's time ran out, the second booked and paid; the
         first's payment, started before, lands late: it is refunded."""
-        start = self._slot()
+        start = self._bookable_time()
         first, second = (self._join(p) for p in self.patients[:2])
         self._freed(start)
         late = first.offer_ids._claim("policy")
@@ -116,7 +112,7 @@ class TestWaitlist(ClinicPaymentCommon):
         self.assertEqual(second.state, "booked")
 
     def test_matching_dates_and_practitioner(self):
-        start = self._slot()
+        start = self._bookable_time()
         day = start.date()
         other_doctor = self._join(self.patients[0], practitioner_id=self.practitioner2.id)
         too_late = self._join(self.patients[1], date_from=day + timedelta(days=1))
@@ -127,7 +123,7 @@ class TestWaitlist(ClinicPaymentCommon):
         )
 
     def test_offer_expires_and_patient_waits_again(self):
-        start = self._slot()
+        start = self._bookable_time()
         entry = self._join(self.patients[0])
         self._freed(start)
         offer = entry.offer_ids
@@ -144,12 +140,12 @@ class TestWaitlist(ClinicPaymentCommon):
         self.assertEqual(entry.state, "expired")
 
     def test_a_move_frees_the_old_time(self):
-        start = self._slot()
+        start = self._bookable_time()
         entry = self._join(self.patients[0])
         moving = self._appointment(start)
         moving.action_book()
         moving.with_user(self.front_desk).write(
-            {"start": self._slot(not_before=start + timedelta(days=1))}
+            {"start": self._bookable_time(not_before=start + timedelta(days=1))}
         )
         self.assertEqual(entry.state, "offered")
         self.assertEqual(entry.offer_ids.start, start)
@@ -182,7 +178,7 @@ class TestWaitlist(ClinicPaymentCommon):
                 {
                     "waitlist_id": entry.id,
                     "practitioner_id": self.practitioner.id,
-                    "start": self._slot(),
+                    "start": self._bookable_time(),
                     "expires_at": fields.Datetime.now() + timedelta(hours=1),
                 }
             )
@@ -212,7 +208,7 @@ class TestWaitlistPortal(ClinicPaymentCommon, HttpCase):
         entry = self.env["clinic.waitlist"].search([("patient_id", "=", user.partner_id.id)])
         self.assertEqual((entry.state, entry.practitioner_id), ("waiting", self.practitioner))
         # a time frees
-        start = self._bookable_time(self.treatment_botox)
+        start = self._bookable_time()
         booked = self._appointment(start)
         booked.action_book()
         booked.action_cancel_by_clinic()
@@ -248,7 +244,7 @@ class TestWaitlistPortal(ClinicPaymentCommon, HttpCase):
         entry = self.env["clinic.waitlist"].create(
             {"patient_id": user.partner_id.id, "treatment_id": self.treatment_botox.id}
         )
-        start = self._bookable_time(self.treatment_botox)
+        start = self._bookable_time()
         booked = self._appointment(start)
         booked.action_book()
         booked.action_cancel_by_clinic()
