@@ -8,6 +8,8 @@
     "website": "https://github.com/clinic-prepay/clinic_prepay",
     "author": "clinic_prepay contributors",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["clinic-prepay"],
     "application": True,
     "depends": [
         "account_payment",

@@ -7,6 +7,8 @@
     "website": "https://github.com/clinic-prepay/clinic_prepay",
     "author": "clinic_prepay contributors",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["clinic-prepay"],
     "depends": ["clinic_prepay", "sms"],
     "auto_install": True,
     "data": ["data/sms_template_data.xml"],

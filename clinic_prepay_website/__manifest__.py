@@ -7,6 +7,8 @@
     "website": "https://github.com/clinic-prepay/clinic_prepay",
     "author": "clinic_prepay contributors",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["clinic-prepay"],
     "depends": ["clinic_prepay", "website"],
     "auto_install": True,
     "data": [

@@ -25,14 +25,16 @@ pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 
 # An offset from the real clock (not a fixed start), so that every process
 # started later (PostgreSQL backends, Odoo, Chromium) reads the same clock.
+# The monotonic clock moves with it: with FAKETIME_DONT_FAKE_MONOTONIC=1,
+# libfaketime 0.9.10 makes Python's time.sleep() fail with EINVAL.
 offset=$(($(date -u -d "$MOMENT" +%s) - $(date -u +%s)))
-export LD_PRELOAD="$lib" FAKETIME="$(printf '%+d' "$offset")" FAKETIME_DONT_FAKE_MONOTONIC=1
+export LD_PRELOAD="$lib" FAKETIME="$(printf '%+d' "$offset")"
 log "clock moved by ${FAKETIME}s: $(date -u '+%a %d %b %Y %H:%M %Z')"
 
 # A PostgreSQL cluster of its own, under the moved clock.
 pg_dir="$(mktemp -d /tmp/clinic-clock-pg.XXXXXX)"
 pg_port="${CLINIC_CLOCK_PGPORT:-55432}"
-pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- env LD_PRELOAD="$LD_PRELOAD" FAKETIME="$FAKETIME" FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"; else "$@"; fi; }
+pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- env LD_PRELOAD="$LD_PRELOAD" FAKETIME="$FAKETIME" "$@"; else "$@"; fi; }
 [ "$(id -u)" -ne 0 ] || chown postgres "$pg_dir"
 cleanup() {
     pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
