@@ -32,7 +32,7 @@ export PIP_CONSTRAINT="$WORK/constraints.txt"
 "$VPY" -m pip install -q -r "$ODOO_SRC/requirements.txt"
 "$VPY" -m pip install -q --no-deps --no-build-isolation -e "$ODOO_SRC"
 "$VPY" -m pip install -q "$WORK"/dist/*.whl
-"$VPY" -m pip list 2>/dev/null | grep -E '^(odoo|odoo-addon-|stripe) ' || true
+"$VPY" -m pip list 2>/dev/null | grep -E '^(odoo|odoo-addon-[a-z_]+|stripe) ' || true
 
 # Run from the work directory: nothing of the checkout is importable.
 cd "$WORK"
