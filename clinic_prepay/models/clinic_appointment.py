@@ -412,7 +412,7 @@ class ClinicAppointment(models.Model):
             elif not appointment.stop:
                 appointment.stop = appointment.start
 
-    @api.depends("treatment_id", "patient_id.clinic_deposit_exempt")
+    @api.depends("treatment_id", "patient_id.clinic_deposit_exempt", "company_id")
     def _compute_amounts_from_treatment(self):
         """Price and deposit at the time of booking: the treatment's policy,
         nothing for an exempt patient, the full price for a patient who
@@ -422,7 +422,9 @@ class ClinicAppointment(models.Model):
                 continue
             treatment = appointment.treatment_id
             rule = (
-                appointment.patient_id._clinic_prepayment_rule()
+                appointment.patient_id._clinic_prepayment_rule(
+                    appointment.company_id or treatment.company_id or self.env.company
+                )
                 if appointment.patient_id
                 else "policy"
             )
@@ -518,11 +520,12 @@ class ClinicAppointment(models.Model):
                 name = f"{name} ({appointment.name})" if name else appointment.name
             appointment.display_name = name
 
-    @api.depends("patient_id", "treatment_id", "payment_status")
+    @api.depends("patient_id", "treatment_id", "payment_status", "currency_id")
     def _compute_calendar_title(self):
-        """The calendar's title: whether the deposit is paid, then who and what."""
-        markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": "€ "}
+        """The calendar's title: whether the deposit is paid (an unpaid one
+        shows the clinic's currency symbol), then who and what."""
         for appointment in self:
+            markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": f"{appointment.currency_id.symbol} "}
             appointment.calendar_title = markers.get(appointment.payment_status, "") + " - ".join(
                 part
                 for part in (appointment.patient_id.name, appointment.treatment_id.name)

@@ -117,12 +117,25 @@ class ClinicRefundRequest(models.Model):
             else:
                 request.method = "provider" if request._get_source_transaction() else "manual"
 
-    @api.depends("amount", "company_id.clinic_refund_double_approval_amount")
+    @api.depends(
+        "amount",
+        "company_id.clinic_refund_double_approval_amount",
+        "deposit_id.refund_request_ids.state",
+        "deposit_id.refund_request_ids.amount_approved",
+    )
     def _compute_needs_second_approval(self):
-        """Above the company threshold, two managers approve."""
+        """Two managers approve when what the deposit would then have given
+        back in all (this request and the ones approved before it) is above
+        the company threshold: splitting a refund does not avoid it."""
         for request in self:
             threshold = request.company_id.clinic_refund_double_approval_amount
-            request.needs_second_approval = bool(threshold) and request.amount > threshold
+            others = request.deposit_id.refund_request_ids.filtered(
+                lambda r: r.state in ("approved", "in_progress", "done") and r != request
+            )
+            total = request.amount + sum(others.mapped("amount_approved"))
+            request.needs_second_approval = (
+                bool(threshold) and request.currency_id.compare_amounts(total, threshold) > 0
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -39,7 +39,7 @@ class ResPartner(models.Model):
     clinic_missed_count = fields.Integer(
         string="Missed Visits (12 months)",
         compute="_compute_clinic_missed_count",
-        help="No-shows and late cancellations in the last 12 months.",
+        help="No-shows and late cancellations in the last 12 months, at this company's clinic.",
     )
 
     @api.model_create_multi
@@ -94,14 +94,15 @@ class ResPartner(models.Model):
     def _compute_clinic_can_exempt(self):
         self.clinic_can_exempt = self.env.user.has_group("clinic_prepay.group_clinic_manager")
 
+    @api.depends_context("company")
     def _compute_clinic_missed_count(self):
-        counts = self._clinic_missed_counts()
+        counts = self._clinic_missed_counts(self.env.company)
         for partner in self:
             partner.clinic_missed_count = counts.get(partner.commercial_partner_id.id, 0)
 
-    def _clinic_missed_counts(self):
-        """No-shows and late cancellations of the last 12 months, per
-        commercial partner (one query)."""
+    def _clinic_missed_counts(self, company):
+        """No-shows and late cancellations of the last 12 months at
+        ``company``'s clinic, per commercial partner (one query)."""
         commercial = self.commercial_partner_id
         if not commercial.ids:
             return {}
@@ -114,23 +115,25 @@ class ResPartner(models.Model):
               FROM clinic_appointment a
               JOIN res_partner p ON p.id = a.patient_id
              WHERE p.commercial_partner_id = ANY(%s)
+               AND a.company_id = %s
                AND (a.state = 'no_show' OR (a.state = 'cancelled' AND a.cancel_reason = 'late'))
                AND a.start >= %s
              GROUP BY p.commercial_partner_id
             """,
-            [commercial.ids, fields.Datetime.now() - timedelta(days=365)],
+            [commercial.ids, company.id, fields.Datetime.now() - timedelta(days=365)],
         )
         return dict(self.env.cr.fetchall())
 
-    def _clinic_prepayment_rule(self):
-        """How much this patient pre-pays: "exempt" (nothing), "full" (after
-        too many missed visits) or "policy" (the treatment's)."""
+    def _clinic_prepayment_rule(self, company):
+        """How much this patient pre-pays at ``company``'s clinic: "exempt"
+        (nothing), "full" (after too many visits missed there, by that
+        clinic's threshold) or "policy" (the treatment's)."""
         self.ensure_one()
         patient = self.commercial_partner_id
         if patient.clinic_deposit_exempt or self.clinic_deposit_exempt:
             return "exempt"
-        threshold = self.env.company.clinic_risk_threshold
-        if threshold and self._clinic_missed_counts().get(patient.id, 0) >= threshold:
+        threshold = company.clinic_risk_threshold
+        if threshold and self._clinic_missed_counts(company).get(patient.id, 0) >= threshold:
             return "full"
         return "policy"
 

@@ -184,7 +184,8 @@ class TestBackOffice(ClinicPaymentCommon):
             booked.display_name, f"Patricia Patient - Botox ({booked.name})", "patient first"
         )
         # the calendar's title says whether the deposit is paid
-        self.assertEqual(booked.calendar_title, "€ Patricia Patient - Botox")
+        self.assertEqual(self.company.currency_id.symbol, "$")
+        self.assertEqual(booked.calendar_title, "$ Patricia Patient - Botox", "the clinic's currency")
         self._pay_online(booked)
         self.assertEqual(booked.calendar_title, "✔ Patricia Patient - Botox")
         self.assertEqual(booked.event_id.name, "Patricia Patient - Botox")

@@ -174,6 +174,29 @@ class TestRefundRequest(ClinicPaymentCommon):
             (request.approved_by_id, request.second_approved_by_id), (self.manager, self.manager2)
         )
 
+    def test_the_threshold_counts_what_the_deposit_gives_back_in_all(self):
+        """Split refunds of one deposit still need two managers once their
+        sum passes the threshold."""
+        self.company.clinic_refund_double_approval_amount = 20.0
+        appointment = self._cancelled_paid()
+        whole = appointment.deposit_ids.refund_request_ids
+        whole.with_user(self.manager).write({"reject_reason": "Split it"})
+        whole.with_user(self.manager).action_reject()
+        first = self._draft_request(appointment, amount=15.0)
+        first.with_user(self.front_desk).action_submit()
+        self.assertFalse(first.needs_second_approval)
+        first.with_user(self.manager).action_approve()
+        self.assertEqual(first.state, "approved")
+        second = self._draft_request(appointment, amount=15.0)
+        second.with_user(self.front_desk).action_submit()
+        self.assertTrue(second.needs_second_approval, "30 given back in all")
+        second.with_user(self.manager).action_approve()
+        self.assertEqual(second.state, "submitted", "one manager is not enough")
+        second.with_user(self.manager2).action_approve()
+        self.assertEqual(second.state, "approved")
+        # a rejected request gives nothing back: it does not count
+        self.assertEqual(whole.state, "rejected")
+
     def test_front_desk_edits_only_own_drafts(self):
         appointment = self._cancelled_paid()
         submitted = appointment.deposit_ids.refund_request_ids

@@ -87,6 +87,41 @@ class TestExemptionsAndRisk(ClinicCommon):
         self.company.clinic_risk_threshold = 0
         self.assertEqual(self._appointment(NOW + timedelta(days=7)).prepayment_rule, "policy")
 
+    def test_the_risk_rule_is_the_appointments_company(self):
+        """The threshold is the clinic's whose appointment it is, and only the
+        visits missed there count, whatever company the user works in."""
+        other = self.env["res.company"].create({"name": "Other Clinic", "clinic_risk_threshold": 1})
+        self.front_desk.write({"company_ids": [(4, other.id)]})
+        self.company.clinic_risk_threshold = 0
+        missed = self._booked(days=1)
+        with freeze_time(missed.start + timedelta(hours=1)):
+            missed.action_no_show()
+        # booked here while the desk's current company is the other clinic
+        Appointment = self.env["clinic.appointment"].with_user(self.front_desk)
+        here = Appointment.with_context(allowed_company_ids=[other.id, self.company.id]).create(
+            {
+                "patient_id": self.patient.id,
+                "treatment_id": self.treatment_botox.id,
+                "practitioner_id": self.practitioner.id,
+                "start": NOW + timedelta(days=6),
+                "company_id": self.company.id,
+            }
+        )
+        self.assertEqual(here.prepayment_rule, "policy", "this clinic's threshold is off")
+        # the no-show was at this clinic: at the other one it does not count
+        self.company.clinic_risk_threshold = 1
+        self.assertEqual(
+            self.patient._clinic_prepayment_rule(other), "policy", "nothing missed there"
+        )
+        self.assertEqual(self._appointment(NOW + timedelta(days=7)).prepayment_rule, "full")
+        self.env.cr.execute(
+            "UPDATE clinic_appointment SET company_id = %s WHERE id = %s", [other.id, missed.id]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self._appointment(NOW + timedelta(days=8)).prepayment_rule, "policy")
+        self.assertEqual(self.patient.with_company(other).clinic_missed_count, 1)
+        self.assertEqual(self.patient.clinic_missed_count, 0)
+
     def test_the_policy_shown_is_the_patients(self):
         self.company.clinic_risk_threshold = 1
         start = NOW + timedelta(days=5)
