@@ -44,6 +44,8 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        parents = self.browse(vals.get("parent_id") for vals in vals_list if vals.get("parent_id"))
+        self._clinic_check_family_link(parents)
         for vals in vals_list:
             if not self.env.su:
                 # who exempted and when are recorded, not given
@@ -55,6 +57,10 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "parent_id" in vals:
+            moved = self.filtered(lambda p: p.parent_id.id != (vals["parent_id"] or False))
+            if moved:
+                self._clinic_check_family_link(moved | self.browse(vals["parent_id"] or []))
         if EXEMPTION_FIELDS & set(vals):
             self._clinic_check_exemption_rights()
             vals = {**vals, **self._clinic_exemption_stamp(vals)}
@@ -64,6 +70,35 @@ class ResPartner(models.Model):
         if "clinic_deposit_exempt" in vals or "clinic_exempt_reason" in vals:
             self._check_clinic_exemption()
         return res
+
+    def _clinic_check_family_link(self, partners):
+        """Refuse a user other than a clinic manager a change of the parent
+        of ``partners`` (or a new contact under them) when their commercial
+        entity holds a patient: a patient's exemption, credit, missed visits
+        and portal rights follow the commercial entity, as Odoo's accounting
+        does, so filing contacts under one another must not move money or
+        health data."""
+        if self.env.su or not partners or self.env.user.has_group(
+            "clinic_prepay.group_clinic_manager"
+        ):
+            return
+        Partner = self.sudo().with_context(active_test=False)
+        family = Partner.search(
+            [("id", "child_of", Partner.browse(partners.ids).commercial_partner_id.ids)]
+        )
+        patients = family.filtered("clinic_deposit_exempt") or self.env[
+            "clinic.appointment"
+        ].sudo().with_context(active_test=False).search(
+            [("patient_id", "in", family.ids)], limit=1
+        ).patient_id
+        if patients:
+            raise AccessError(
+                self.env._(
+                    "Only a clinic manager files contacts under %(name)s or moves them: a"
+                    " patient's deposits, credit and appointments follow that link.",
+                    name=patients[:1].commercial_partner_id.display_name,
+                )
+            )
 
     def _clinic_check_exemption_rights(self):
         if not self.env.su and not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
