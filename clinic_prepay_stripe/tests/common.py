@@ -83,12 +83,14 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
             timeout=10,
         ).json()
 
-    def _pay_with_stripe(self, appointment, card="4242424242424242"):
+    def _pay_with_stripe(self, appointment, card="4242424242424242", **post):
         """The patient pays the deposit on Stripe's form."""
         deposit = appointment.deposit_ids
-        return self._pay_invoice_with_stripe(deposit.invoice_id, deposit.amount_residual, card)
+        return self._pay_invoice_with_stripe(
+            deposit.invoice_id, deposit.amount_residual, card, **post
+        )
 
-    def _pay_invoice_with_stripe(self, invoice, amount, card="4242424242424242"):
+    def _pay_invoice_with_stripe(self, invoice, amount, card="4242424242424242", **post):
         """The patient pays ``amount`` of ``invoice`` on Stripe's form: Odoo
         creates the transaction and its PaymentIntent at the peer, the card
         confirms it there, and Stripe's signed ``payment_intent.succeeded``
@@ -118,7 +120,8 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
         stripe.PaymentIntent.modify(intent_id, payment_method=method.id)
         stripe.PaymentIntent.confirm(intent_id)
         intent = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
-        self.assertEqual(self._post_event("payment_intent.succeeded", intent).status_code, 200)
+        response = self._post_event("payment_intent.succeeded", intent, **post)
+        self.assertEqual(response.status_code, 200)
         self._post_process()
         tx.invalidate_recordset()
         return tx
@@ -140,12 +143,17 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
             "data": {"object": obj},
         }
 
-    def _post_event(self, event_type, obj, event=None, secret=WEBHOOK_SECRET, signed=True):
+    def _post_event(
+        self, event_type, obj, event=None, secret=WEBHOOK_SECRET, signed=True, signature=None
+    ):
         """Post a Stripe event to the webhook as Stripe does: the raw JSON,
-        signed ``t=<time>,v1=<HMAC-SHA256>`` with the webhook secret."""
+        signed ``t=<time>,v1=<HMAC-SHA256>`` with the webhook secret (or the
+        header ``signature(payload)`` gives)."""
         payload = json.dumps(event or self._event(event_type, obj))
         headers = {"Content-Type": "application/json"}
-        if signed:
+        if signature:
+            headers["Stripe-Signature"] = signature(payload)
+        elif signed:
             headers["Stripe-Signature"] = stripe.WebhookSignature.generate_signature_header(
                 payload, secret
             )

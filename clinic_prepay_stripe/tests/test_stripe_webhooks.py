@@ -125,6 +125,42 @@ class TestStripeWebhooks(ClinicStripeCase):
         self._nothing_written(appointment, events_before)
         self.assertEqual(tx.state, "done")
 
+    def test_events_signed_with_both_secrets_of_a_roll_are_accepted(self):
+        """While the clinic rolls its webhook secret Stripe signs each event
+        with both: payment events are accepted whichever ``v1`` comes first."""
+
+        def rolled(first_is_ours):
+            def header(payload):
+                timestamp = int(time.time())
+                signed = f"{timestamp}.{payload}"
+                ours = stripe.WebhookSignature._compute_signature(signed, "whsec_clinic_prepay_test")
+                other = stripe.WebhookSignature._compute_signature(signed, "whsec_the_other_one")
+                pair = (ours, other) if first_is_ours else (other, ours)
+                return f"t={timestamp},v1={pair[0]},v1={pair[1]}"
+
+            return header
+
+        for first_is_ours in (True, False):
+            with self.subTest(first_is_ours=first_is_ours):
+                appointment = self._booked(days=3 if first_is_ours else 6)
+                tx = self._pay_with_stripe(appointment, signature=rolled(first_is_ours))
+                self.assertEqual(tx.state, "done")
+                self.assertEqual(appointment.deposit_ids.state, "paid")
+                dispute = self._dispute(tx, "needs_response", dispute_id=f"dp_roll_{first_is_ours}")
+                response = self._post_event(
+                    "charge.dispute.created", dispute, signature=rolled(first_is_ours)
+                )
+                self.assertEqual(response.status_code, 200)
+        # neither secret ours: refused
+        forged = self._post_event(
+            "payment_intent.succeeded",
+            {"id": tx.provider_reference},
+            signature=lambda payload: stripe.WebhookSignature.generate_signature_header(
+                payload, "whsec_the_other_one"
+            ),
+        )
+        self.assertEqual(forged.status_code, 403)
+
     def test_an_event_delivered_five_times_acts_once(self):
         appointment = self._booked()
         tx = self._pay_with_stripe(appointment)
