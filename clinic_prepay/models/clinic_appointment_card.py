@@ -503,6 +503,57 @@ class ClinicAppointment(models.Model):
             )
         )
 
+    def _record_fee_refund(self, refund_tx, label=None):
+        """Money of the card fee that went back outside the clinic (refunded
+        in the provider's dashboard, or lost in a dispute), paid out by the
+        ``refund_tx``'s payment: a credit note of the fee invoice, on the fee
+        income account, reconciled with that payment, and a manager told."""
+        self.ensure_one()
+        invoice = self.card_fee_invoice_id.sudo()
+        payment = refund_tx.payment_id
+        amount = self.currency_id.round(-refund_tx.amount)
+        credit_note = self._credit_card_fee(
+            amount,
+            label
+            or self.env._(
+                "Fee refunded at %(provider)s (%(ref)s)",
+                provider=refund_tx.provider_id.name,
+                ref=refund_tx.provider_reference or refund_tx.reference,
+            ),
+            payment.partner_id.commercial_partner_id,
+        )
+        self.env["clinic.deposit"]._reconcile_receivables(payment.move_id | credit_note)
+        self.message_post(
+            body=self.env._(
+                "%(amount)s of the fee %(invoice)s went back to the patient at %(provider)s;"
+                " recorded with the credit note %(note)s.",
+                amount=self.currency_id.format(amount),
+                invoice=invoice.name,
+                provider=refund_tx.provider_id.name,
+                note=credit_note.name,
+            )
+        )
+        self._schedule_manager_activity(
+            self.env._("Fee refunded at the provider"),
+            self.env._(
+                "%(amount)s of the %(ref)s fee was refunded at %(provider)s. Check the booking.",
+                amount=self.currency_id.format(amount),
+                ref=self.name,
+                provider=refund_tx.provider_id.name,
+            ),
+        )
+        return credit_note
+
+    def _credit_card_fee(self, amount, label, partner):
+        """Post a credit note of ``amount`` on the fee invoice (no taxes on
+        the fee): it debits the fee income account."""
+        invoice = self.card_fee_invoice_id.sudo()
+        credit_note = invoice._reverse_moves([{"ref": label, "partner_id": partner.id}])
+        credit_note.invoice_line_ids.price_unit = amount
+        self.env["clinic.deposit"]._fit_total(credit_note, amount)
+        credit_note.action_post()
+        return credit_note
+
     def _on_card_fee_failed(self, reason):
         """The card could not be charged: the patient pays through a link
         (where the bank can ask them to authenticate), the manager follows."""

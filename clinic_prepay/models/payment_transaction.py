@@ -170,10 +170,17 @@ class PaymentTransaction(models.Model):
                 request._on_refund_transaction_done(request.refund_transaction_id)
             # refunds made at the provider (its dashboard) land on their deposit
             for refund_tx in (refunds - requests.refund_transaction_id).sudo():
-                deposit = refund_tx.source_transaction_id._clinic_deposits()[:1]
+                source = refund_tx.source_transaction_id
+                deposit = source._clinic_deposits()[:1]
                 if deposit and refund_tx.payment_id:
                     deposit.appointment_id._lock_for_update()
                     deposit._record_provider_refund(refund_tx)
+                    continue
+                # a card fee refunded at the provider
+                fee_of = source.invoice_ids.clinic_fee_appointment_id[:1]
+                if fee_of and refund_tx.payment_id:
+                    fee_of._lock_for_update()
+                    fee_of._record_fee_refund(refund_tx)
         return res
 
     def _clinic_save_cards(self):

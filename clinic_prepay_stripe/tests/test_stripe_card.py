@@ -129,6 +129,41 @@ class TestStripeCardOnFile(StripeCardCase):
             len(self.env["account.payment"].search([("payment_transaction_id", "=", tx.id)])), 1
         )
 
+    def test_dashboard_refund_of_a_fee_is_credited_and_reconciled(self):
+        """30.00 of a 100.00 no-show fee refunded in the Stripe dashboard: a
+        credit note of the fee, reconciled with Stripe's outbound payment;
+        nothing left open on the patient; a manager told."""
+        appointment = self._protected_no_show()
+        self.assertEqual(self._run_job(appointment), 1)
+        tx = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        stripe.Refund.create(payment_intent=tx.provider_reference, amount=3000)
+        charge = self._peer_get(f"payment_intents/{tx.provider_reference}")["latest_charge"]
+        charge = self._peer_get(f"charges/{charge if isinstance(charge, str) else charge['id']}")
+        self.assertEqual(self._post_event("charge.refunded", charge).status_code, 200)
+        self._post_process()
+        refund_tx = tx.child_transaction_ids
+        self.assertEqual((refund_tx.operation, refund_tx.state), ("refund", "done"))
+        self.assertEqual(refund_tx.payment_id.payment_type, "outbound")
+        invoice = appointment.card_fee_invoice_id
+        credit_note = invoice.reversal_move_ids
+        self.assertEqual(
+            (credit_note.move_type, credit_note.state, credit_note.amount_total),
+            ("out_refund", "posted", 30.0),
+        )
+        self.assertEqual(credit_note.payment_state, "paid")
+        moves = invoice | credit_note | tx.payment_id.move_id | refund_tx.payment_id.move_id
+        open_lines = moves.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        )
+        self.assertFalse(open_lines, "nothing open on the patient")
+        income = moves.line_ids.filtered(lambda line: line.account_id == self.fee_account)
+        self.assertEqual(sum(income.mapped("balance")), -70.0, "the fee kept")
+        self.assertIn("Fee refunded at the provider", appointment.activity_ids.mapped("summary"))
+        # the same event again changes nothing
+        self._post_event("charge.refunded", charge)
+        self._post_process()
+        self.assertEqual(len(invoice.reversal_move_ids), 1)
+
     def test_crashed_run_does_not_charge_twice(self):
         """The job sent the charge and died before committing: the next run
         sends the same reference, hence the same idempotency key, and Stripe
