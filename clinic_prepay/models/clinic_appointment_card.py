@@ -391,9 +391,8 @@ class ClinicAppointment(models.Model):
                 tx = send()
                 if tx.state == "done":
                     tx._post_process()
-                elif tx.state not in ("draft", "pending", "authorized"):
+                elif tx.state not in ("pending", "authorized"):
                     # the bank asks the patient to authenticate, or declined
-                    # (a draft got no answer: the job asks again later)
                     self._on_card_fee_failed(tx.state_message or "")
         except Exception as error:
             _logger.exception("Card fee of %s: the provider's answer was not processed", self.name)

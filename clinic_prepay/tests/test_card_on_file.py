@@ -393,25 +393,39 @@ class TestCardOnFile(ClinicPaymentCommon):
         self.assertFalse(appointment.activity_ids)
 
     def test_a_fee_never_answered_goes_to_a_manager(self):
+        """Every request dies before its answer: after three, a manager
+        checks the charge and no job asks again."""
+
+        class Killed(BaseException):
+            pass
+
         appointment = self._protected()
         self._no_show(appointment)
         Transaction = type(self.env["payment.transaction"])
 
-        def silent(tx):
-            return tx  # the provider never answers: the transaction stays draft
+        def killed(tx):
+            raise Killed()
 
-        at = appointment.card_fee_due + timedelta(minutes=5)
-        with patch.object(Transaction, "_send_payment_request", silent):
-            self._charge_job(at)
+        def run(at):
+            try:
+                return self._charge_job(at)
+            except Killed:
+                return "killed"
+
+        with patch.object(Transaction, "_send_payment_request", killed):
+            self.assertEqual(run(appointment.card_fee_due + timedelta(minutes=5)), "killed")
             tx = appointment.card_fee_invoice_id.transaction_ids
-            for minutes in (11, 22, 33, 44):
-                self._charge_job(tx.write_date + timedelta(minutes=minutes))
+            for minutes in (11, 22):
+                self.assertEqual(run(tx.write_date + timedelta(minutes=minutes)), "killed")
+            self.assertEqual(appointment.card_fee_attempts, 3)
+            self.assertEqual(run(tx.write_date + timedelta(minutes=33)), 1, "given to a manager")
+            self.assertEqual(run(tx.write_date + timedelta(hours=2)), 0)
         self.assertEqual(appointment.card_fee_attempts, 3)
         self.assertTrue(appointment.card_fee_to_check)
+        self.assertEqual(appointment.card_fee_state, "pending")
         self.assertEqual(
             appointment.activity_ids.mapped("summary"), ["Card fee: check the charge"]
         )
-        self.assertEqual(self._charge_job(tx.write_date + timedelta(hours=2)), 0)
 
     def test_a_failure_before_the_charge_gives_a_payment_link(self):
         """A fee the provider could not be asked for (provider disabled): the

@@ -2,6 +2,7 @@
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -15,6 +16,7 @@ from odoo.tests import HttpCase
 from .stripe_peer import API_KEY, LocalStripe
 
 WEBHOOK_SECRET = "whsec_clinic_prepay_test"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 class ClinicStripeCase(ClinicCommon, HttpCase):
@@ -132,6 +134,30 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
         self.env["payment.transaction"].search(
             [("state", "=", "done"), ("is_post_processed", "=", False)]
         )._post_process()
+
+    def _dispute(self, tx, status, dispute_id="dp_1QclinicDisputeA", fee=1500):
+        """A recorded Stripe dispute object, on ``tx``'s charge."""
+        dispute = json.loads((FIXTURES / "dispute.json").read_text())
+        dispute.update(
+            id=dispute_id,
+            status=status,
+            amount=round(tx.amount * 100),
+            charge=self._charge_id(tx),
+            payment_intent=tx.provider_reference,
+            created=int(time.time()),
+        )
+        dispute["evidence_details"]["due_by"] = int(time.time()) + 7 * 86400
+        for balance_tx in dispute["balance_transactions"]:
+            balance_tx.update(source=dispute_id, amount=-dispute["amount"], fee=fee)
+        return dispute
+
+    def _charge(self, tx):
+        """The charge of ``tx`` as the peer has it now (with its refunds)."""
+        return self._peer_get(f"charges/{self._charge_id(tx)}")
+
+    def _charge_id(self, tx):
+        charge = self._peer_get(f"payment_intents/{tx.provider_reference}")["latest_charge"]
+        return charge["id"] if isinstance(charge, dict) else charge
 
     def _event(self, event_type, obj, event_id=None):
         return {

@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import time
-from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -14,36 +13,10 @@ from odoo.tools import mute_logger
 
 from .common import ClinicStripeCase
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 @tagged("post_install", "-at_install")
 class TestStripeWebhooks(ClinicStripeCase):
     """Webhook safety, dashboard refunds, refunds counted once, disputes."""
-
-    def _dispute(self, tx, status, dispute_id="dp_1QclinicDisputeA", fee=1500):
-        """A recorded Stripe dispute object, on ``tx``'s charge."""
-        dispute = json.loads((FIXTURES / "dispute.json").read_text())
-        dispute.update(
-            id=dispute_id,
-            status=status,
-            amount=round(tx.amount * 100),
-            charge=self._charge_id(tx),
-            payment_intent=tx.provider_reference,
-            created=int(time.time()),
-        )
-        dispute["evidence_details"]["due_by"] = int(time.time()) + 7 * 86400
-        for balance_tx in dispute["balance_transactions"]:
-            balance_tx.update(source=dispute_id, amount=-dispute["amount"], fee=fee)
-        return dispute
-
-    def _charge(self, tx):
-        """The charge of ``tx`` as the peer has it now (with its refunds)."""
-        return self._peer_get(f"charges/{self._charge_id(tx)}")
-
-    def _charge_id(self, tx):
-        charge = self._peer_get(f"payment_intents/{tx.provider_reference}")["latest_charge"]
-        return charge["id"] if isinstance(charge, dict) else charge
 
     def _refund_requests(self, appointment):
         return appointment.deposit_ids.refund_request_ids
