@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import itertools
 import json
 import time
 from types import SimpleNamespace
@@ -7,6 +8,7 @@ from unittest.mock import patch
 import requests
 import stripe
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -440,3 +442,126 @@ class TestStripeWebhooks(ClinicStripeCase):
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             deposit.write({"dispute_state": "won"})
         self.assertEqual(appointment.deposit_ids.dispute_state, "open")
+
+
+@tagged("post_install", "-at_install")
+class TestStripeEventOrder(ClinicStripeCase):
+    """Stripe does not promise the order of its events: a deposit paid and
+    refunded in full from the dashboard ends the same whatever order
+    ``payment_intent.succeeded``, ``charge.refunded`` and
+    ``charge.refund.updated`` arrive in."""
+
+    def _post_processing_job(self):
+        """What Odoo's post-processing job does, one transaction at a time
+        (an error is logged and the transaction retried by the next run)."""
+        txs = self.env["payment.transaction"].search([("is_post_processed", "=", False)])
+        for tx in txs.filtered(lambda t: t.state == "done"):
+            try:
+                with self.env.cr.savepoint():
+                    tx._post_process()
+            except Exception as error:  # noqa: BLE001 - the job logs and retries
+                self.fail(f"post-processing {tx.reference} raised {error!r}")
+        self.env.invalidate_all()
+
+    def _paid_and_refunded_at_stripe(self, days):
+        """A deposit paid at Stripe and refunded in full from the dashboard;
+        nothing told to Odoo yet. The three events, as Stripe sends them."""
+        appointment = self._booked(days=days)
+        deposit = appointment.deposit_ids
+        invoice = deposit.invoice_id
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.stripe.id,
+                    "payment_method_id": self.card.id,
+                    "amount": deposit.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "stripe", invoice_ids=[Command.set(invoice.ids)]
+                    ),
+                    "operation": "online_direct",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        intent_id = tx._get_processing_values()["client_secret"].split("_secret_")[0]
+        intent = self._peer_get(f"payment_intents/{intent_id}")
+        method = self._peer_card("4242424242424242", customer=intent["customer"])
+        stripe.PaymentIntent.modify(intent_id, payment_method=method.id)
+        stripe.PaymentIntent.confirm(intent_id)
+        succeeded = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
+        refund = stripe.Refund.create(payment_intent=intent_id)
+        charge = self._peer_get(f"payment_intents/{intent_id}")["latest_charge"]
+        charge = self._peer_get(f"charges/{charge if isinstance(charge, str) else charge['id']}")
+        refund = self._peer_get(f"refunds/{refund.id}")
+        events = {
+            "payment_intent.succeeded": succeeded,
+            "charge.refunded": charge,
+            "charge.refund.updated": refund,
+        }
+        return appointment, tx, events
+
+    def _end_state(self, appointment, tx):
+        deposit = appointment.deposit_ids
+        requests = deposit.refund_request_ids
+        refund_txs = tx.child_transaction_ids.filtered(lambda t: t.operation == "refund")
+        moves = (
+            deposit.invoice_ids
+            | requests.credit_note_id
+            | tx.payment_id.move_id
+            | refund_txs.payment_id.move_id
+        )
+        open_receivable = sum(
+            moves.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            ).mapped("amount_residual")
+        )
+        return {
+            "tx": tx.state,
+            "inbound": len(tx.payment_id),
+            "refund txs": [(t.state, t.amount) for t in refund_txs],
+            "outbound": len(refund_txs.payment_id),
+            "requests": [(r.state, r.method, r.amount) for r in requests],
+            "deposit": (deposit.state, deposit.amount_paid, deposit.amount_refunded),
+            "appointment": appointment.state,
+            "open receivable": open_receivable,
+            "deposit balance": self._deposit_balance(appointment),
+        }
+
+    def test_every_order_of_the_three_events_ends_the_same(self):
+        orders = list(
+            itertools.permutations(
+                ("payment_intent.succeeded", "charge.refunded", "charge.refund.updated")
+            )
+        )
+        ends = {}
+        for days, order in enumerate(orders, start=3):
+            with self.subTest(order=order):
+                appointment, tx, events = self._paid_and_refunded_at_stripe(days)
+                for event_type in order:
+                    with mute_logger("odoo.addons.payment_stripe.controllers.main"):
+                        response = self._post_event(event_type, events[event_type])
+                    self.assertEqual(response.status_code, 200)
+                    self._post_processing_job()
+                ends[order] = self._end_state(appointment, tx)
+        in_order = ends[orders[0]]
+        self.assertEqual(
+            in_order,
+            {
+                "tx": "done",
+                "inbound": 1,
+                "refund txs": [("done", -50.0)],
+                "outbound": 1,
+                "requests": [("done", "outside", 50.0)],
+                "deposit": ("paid", 50.0, 50.0),
+                "appointment": "confirmed",
+                "open receivable": 0,
+                "deposit balance": 0.0,
+            },
+        )
+        for order, end in ends.items():
+            self.assertEqual(end, in_order, order)
