@@ -68,11 +68,18 @@ class PaymentTransaction(models.Model):
                 self.env["clinic.refund.request"]
                 .sudo()
                 .search(
-                    [("refund_transaction_id", "in", failed.ids), ("state", "=", "in_progress")]
+                    [
+                        ("refund_transaction_id", "in", failed.ids),
+                        ("state", "in", ("in_progress", "done")),
+                    ]
                 )
             )
             for request in requests:
-                request._on_refund_transaction_failed()
+                if request.state == "done":
+                    # confirmed first, reported failed later
+                    request._on_done_refund_failed()
+                else:
+                    request._on_refund_transaction_failed()
 
     def action_refund(self, amount_to_refund=None):
         # Odoo's refund wizard: deposit money goes back through refund requests

@@ -198,6 +198,38 @@ class TestStripeWebhooks(ClinicStripeCase):
         self.assertEqual(len(self._refund_requests(appointment)), 1)
         self.assertEqual(deposit.amount_refunded, 20.0)
 
+    def test_a_dashboard_refund_that_fails_later_is_undone_in_the_books(self):
+        """Stripe confirmed a dashboard refund, then reports it failed
+        (``charge.refund.updated``, status ``failed``): the money is back in
+        the Stripe balance, so the payment and the credit note are undone,
+        the deposit holds the money again and a manager is told."""
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        deposit = appointment.deposit_ids
+        refund = stripe.Refund.create(payment_intent=tx.provider_reference, amount=2000)
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        request = self._refund_requests(appointment)
+        self.assertEqual((request.state, deposit.amount_refunded), ("done", 20.0))
+        payment, credit_note = request.payment_id, request.credit_note_id
+        failed = dict(self._peer_get(f"refunds/{refund.id}"), status="failed")
+        for _delivery in range(2):
+            response = self._post_event("charge.refund.updated", failed)
+            self.assertEqual(response.status_code, 200)
+        self._post_process()
+        self.assertEqual(request.refund_transaction_id.state, "error")
+        self.assertEqual(request.state, "failed")
+        self.assertEqual(payment.state, "canceled")
+        reversal = credit_note.reversal_move_ids
+        self.assertEqual((reversal.state, reversal.amount_total), ("posted", 20.0))
+        self.assertEqual((deposit.state, deposit.amount_refunded), ("paid", 0.0))
+        self.assertEqual(self._deposit_balance(appointment), -50.0, "the deposit is held again")
+        moves = deposit.invoice_ids | credit_note | reversal | tx.payment_id.move_id
+        self.assertFalse(self._open_receivable(moves), "nothing open on the patient")
+        self.assertIn(
+            "Refund failed at the provider", appointment.activity_ids.mapped("summary")
+        )
+
     def _approved_refund(self):
         appointment = self._booked()
         tx = self._pay_with_stripe(appointment)
