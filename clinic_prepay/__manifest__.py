@@ -34,6 +34,7 @@
         "wizards/clinic_settings_views.xml",
         "wizards/clinic_deposit_payment_views.xml",
         "wizards/clinic_refund_reject_views.xml",
+        "wizards/clinic_cancel_by_clinic_views.xml",
         "wizards/clinic_deposit_waive_views.xml",
         "report/clinic_appointment_report_views.xml",
         "views/clinic_prepay_menus.xml",

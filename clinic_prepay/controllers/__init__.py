@@ -1,1 +1,1 @@
-from . import payment, portal
+from . import payment, portal, post_processing

@@ -131,6 +131,9 @@ class ClinicAppointment(models.Model):
         tracking=True,
     )
     cancel_date = fields.Datetime(readonly=True, copy=False)
+    cancel_note = fields.Text(
+        readonly=True, copy=False, help="Why the clinic cancelled inside the late window."
+    )
     no_show_date = fields.Datetime(string="No-show Recorded", readonly=True, copy=False)
     state_before_no_show = fields.Char(readonly=True, copy=False)
     can_undo_no_show = fields.Boolean(compute="_compute_can_undo_no_show")
@@ -412,7 +415,7 @@ class ClinicAppointment(models.Model):
             elif not appointment.stop:
                 appointment.stop = appointment.start
 
-    @api.depends("treatment_id", "patient_id.clinic_deposit_exempt")
+    @api.depends("treatment_id", "patient_id.clinic_deposit_exempt", "company_id")
     def _compute_amounts_from_treatment(self):
         """Price and deposit at the time of booking: the treatment's policy,
         nothing for an exempt patient, the full price for a patient who
@@ -422,7 +425,9 @@ class ClinicAppointment(models.Model):
                 continue
             treatment = appointment.treatment_id
             rule = (
-                appointment.patient_id._clinic_prepayment_rule()
+                appointment.patient_id._clinic_prepayment_rule(
+                    appointment.company_id or treatment.company_id or self.env.company
+                )
                 if appointment.patient_id
                 else "policy"
             )
@@ -518,11 +523,12 @@ class ClinicAppointment(models.Model):
                 name = f"{name} ({appointment.name})" if name else appointment.name
             appointment.display_name = name
 
-    @api.depends("patient_id", "treatment_id", "payment_status")
+    @api.depends("patient_id", "treatment_id", "payment_status", "currency_id")
     def _compute_calendar_title(self):
-        """The calendar's title: whether the deposit is paid, then who and what."""
-        markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": "€ "}
+        """The calendar's title: whether the deposit is paid (an unpaid one
+        shows the clinic's currency symbol), then who and what."""
         for appointment in self:
+            markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": f"{appointment.currency_id.symbol} "}
             appointment.calendar_title = markers.get(appointment.payment_status, "") + " - ".join(
                 part
                 for part in (appointment.patient_id.name, appointment.treatment_id.name)
@@ -1028,6 +1034,20 @@ class ClinicAppointment(models.Model):
             ),
         )
 
+    def _clinic_mail_not_sent(self, template):
+        """A patient mail whose template cannot render: a manager's to-do on
+        each appointment, so that the patient is told another way."""
+        for appointment in self:
+            appointment._schedule_manager_activity(
+                self.env._("Patient mail not sent: %(template)s", template=template.name),
+                self.env._(
+                    "The mail template %(template)s failed to render, so %(patient)s was not"
+                    " sent it. Fix the template and tell the patient.",
+                    template=template.name,
+                    patient=appointment.patient_id.name,
+                ),
+            )
+
     def _schedule_manager_activity(self, summary, note, date_deadline=None):
         """A to-do for a clinic manager of the appointment's company."""
         self.ensure_one()
@@ -1280,13 +1300,19 @@ class ClinicAppointment(models.Model):
         self.write({"start": start, "practitioner_id": practitioner.id})
         return True
 
+    def _is_inside_late_window(self, now=None):
+        """A cancellation now would be late: the booking is confirmed and its
+        free-cancellation window has closed."""
+        self.ensure_one()
+        window = timedelta(hours=self.treatment_id.free_cancel_hours)
+        return self.state == "confirmed" and (now or fields.Datetime.now()) > self.start - window
+
     def action_cancel_by_patient(self):
         """The patient cancels: free inside the window, else late cancellation."""
         self._check_workflow_access()
         now = fields.Datetime.now()
         for appointment in self:
-            window = timedelta(hours=appointment.treatment_id.free_cancel_hours)
-            late = appointment.state == "confirmed" and now > appointment.start - window
+            late = appointment._is_inside_late_window(now)
             appointment._cancel(
                 "late" if late else "patient",
                 appointment.treatment_id.late_cancel_forfeit_percent if late else 0.0,
@@ -1294,16 +1320,79 @@ class ClinicAppointment(models.Model):
         return True
 
     def action_cancel_by_clinic(self):
-        """The clinic cancels: everything paid is refundable."""
+        """The clinic cancels: everything paid is refundable. Inside the late
+        window the clinic says why first (a wizard)."""
         self._check_workflow_access()
-        for appointment in self:
-            appointment._cancel("clinic", 0.0)
+        if any(appointment._is_inside_late_window() for appointment in self):
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Cancel by the clinic"),
+                "res_model": "clinic.cancel.by.clinic",
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "target": "new",
+                "context": {"default_appointment_ids": self.ids},
+            }
+        self._cancel_by_clinic()
         return True
 
-    def _cancel(self, reason, forfeit_percent):
+    def _cancel_by_clinic(self, note=None):
+        """Cancel on the clinic's side. Inside the late window it takes a
+        ``note`` (why), and when it gives back more than the patient's own
+        cancellation would, a manager approves the refund: auto-approval
+        does not apply."""
+        self._check_workflow_access()
+        now = fields.Datetime.now()
+        note = (note or "").strip()
+        for appointment in self:
+            if not appointment._is_inside_late_window(now):
+                appointment._cancel("clinic", 0.0)
+                continue
+            if not note:
+                raise UserError(
+                    self.env._(
+                        "%(ref)s is past its free-cancellation window: say why the"
+                        " clinic cancels it.",
+                        ref=appointment.name,
+                    )
+                )
+            kept = appointment.treatment_id.late_cancel_forfeit_percent
+            overrides = bool(kept) and not appointment.currency_id.is_zero(
+                appointment.amount_paid
+            )
+            if overrides:
+                refund_reason = self.env._(
+                    "Cancelled by the clinic inside the late window, where the patient's own"
+                    " cancellation keeps %(kept)s %%: %(note)s",
+                    kept=kept,
+                    note=note,
+                )
+            else:
+                refund_reason = self.env._(
+                    "Cancelled by the clinic inside the late window: %(note)s", note=note
+                )
+            appointment._cancel(
+                "clinic",
+                0.0,
+                note=note,
+                refund_reason=refund_reason,
+                refund_auto_approve=not overrides,
+            )
+        return True
+
+    def _cancel(
+        self, reason, forfeit_percent, note=None, refund_reason=None, refund_auto_approve=True
+    ):
         """Cancel the appointments for ``reason``, apply the policy to their
-        deposits and tell the patients (one batch, one rendering)."""
-        self._set_state("cancelled", cancel_reason=reason, cancel_date=fields.Datetime.now())
+        deposits and tell the patients (one batch, one rendering). The refund
+        request says ``refund_reason``; ``refund_auto_approve`` False leaves
+        it to a manager whatever the company's auto-approval."""
+        self._set_state(
+            "cancelled",
+            cancel_reason=reason,
+            cancel_date=fields.Datetime.now(),
+            **({"cancel_note": note} if note else {}),
+        )
         self.deposit_ids.sudo()._apply_policy(forfeit_percent)
         if reason == "late":
             self._schedule_card_fee(fields.Datetime.now())
@@ -1311,7 +1400,8 @@ class ClinicAppointment(models.Model):
             self._offer_freed_slots([(a.treatment_id, a.practitioner_id, a.start) for a in self])
         # a partly paid booking cancelled by the job is refunded what it paid
         self.deposit_ids.sudo()._create_refund_request(
-            self.env._("Cancellation: the policy refunds the patient.")
+            refund_reason or self.env._("Cancellation: the policy refunds the patient."),
+            auto_approve=refund_auto_approve,
         )
         template = {
             "unpaid": "clinic_prepay.mail_template_appointment_cancelled_unpaid",

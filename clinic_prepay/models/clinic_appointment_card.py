@@ -25,6 +25,13 @@ from .clinic_appointment import payment_access_token
 
 _logger = logging.getLogger(__name__)
 
+# A fee whose request got no answer (its job died during the provider call)
+# is asked again, with the same transaction and so the same idempotency key,
+# once it has waited STALE_FEE_MINUTES; after FEE_ATTEMPTS requests it is a
+# manager's to check.
+STALE_FEE_MINUTES = 10
+FEE_ATTEMPTS = 3
+
 
 class ClinicAppointment(models.Model):
     # one file per feature of the booking
@@ -79,6 +86,14 @@ class ClinicAppointment(models.Model):
     )
     card_fee_amount = fields.Monetary(readonly=True, copy=False)
     card_fee_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
+    card_fee_attempts = fields.Integer(
+        readonly=True, copy=False, help="Requests of the fee sent to the provider."
+    )
+    card_fee_to_check = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The provider's answer to the fee is unknown: a manager checks the charge.",
+    )
     card_transaction_ids = fields.One2many(
         "payment.transaction", "clinic_appointment_id", string="Card Transactions", readonly=True
     )
@@ -278,6 +293,37 @@ class ClinicAppointment(models.Model):
             done += 1
             if self._can_commit():
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+        # fees whose request got no answer: the job died during the call
+        while done < limit:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT a.id FROM clinic_appointment a
+                     WHERE a.card_fee_state = 'pending' AND NOT COALESCE(a.card_fee_to_check, false)
+                       AND EXISTS (
+                           SELECT 1 FROM account_invoice_transaction_rel r
+                             JOIN payment_transaction t ON t.id = r.transaction_id
+                            WHERE r.invoice_id = a.card_fee_invoice_id
+                              AND t.operation = 'offline' AND t.state = 'draft'
+                              AND t.write_date < %(stale)s
+                       )
+                     ORDER BY a.id
+                     LIMIT 1
+                       FOR UPDATE OF a SKIP LOCKED
+                    """,
+                    stale=fields.Datetime.now() - timedelta(minutes=STALE_FEE_MINUTES),
+                )
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                break
+            appointment = self.browse(row[0])
+            appointment.invalidate_recordset()
+            appointment._retry_card_fee(commit=True)
+            done += 1
+            if self._can_commit():
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
     def _charge_card_fee(self, commit=False):
@@ -308,6 +354,36 @@ class ClinicAppointment(models.Model):
         if not send:
             self._on_card_fee_failed(self.env._("No card on file can pay it."))
             return
+        self._send_card_fee(send, amount, commit=commit)
+
+    def _retry_card_fee(self, commit=False):
+        """Ask the provider again for a fee whose request got no answer: the
+        same transaction, so the same reference and idempotency key (the
+        provider answers the first request, never charges twice)."""
+        self.ensure_one()
+        self = self.sudo()
+        tx = self.card_fee_invoice_id.transaction_ids.filtered(
+            lambda t: t.operation == "offline" and t.state == "draft"
+        )[:1]
+        if not tx:
+            return
+        if self.card_fee_attempts >= FEE_ATTEMPTS:
+            self._card_fee_to_check(
+                self.env._("no answer after %(count)s requests", count=self.card_fee_attempts)
+            )
+            return
+        _logger.info("Card fee of %s: no answer from the provider, asking again", self.name)
+
+        def send():
+            tx._send_payment_request()
+            return tx
+
+        self._send_card_fee(send, self.card_fee_amount, commit=commit)
+
+    def _send_card_fee(self, send, amount, commit=False):
+        """Send the fee's request once the attempt is committed (``commit``),
+        then process the provider's answer."""
+        self.card_fee_attempts += 1
         if commit and self._can_commit():
             self.env.cr.commit()  # pylint: disable=invalid-commit
         try:
@@ -320,17 +396,23 @@ class ClinicAppointment(models.Model):
                     self._on_card_fee_failed(tx.state_message or "")
         except Exception as error:
             _logger.exception("Card fee of %s: the provider's answer was not processed", self.name)
-            self._schedule_manager_activity(
-                self.env._("Card fee: check the charge"),
-                self.env._(
-                    "The %(amount)s fee of %(ref)s was sent to the provider but its answer could"
-                    " not be processed (%(error)s). Check the transaction before asking the"
-                    " patient again.",
-                    amount=self.currency_id.format(amount),
-                    ref=self.name,
-                    error=error,
-                ),
-            )
+            self._card_fee_to_check(str(error), amount)
+
+    def _card_fee_to_check(self, error, amount=None):
+        """The fee was sent but its outcome is unknown: a manager checks the
+        charge; no job asks the provider again."""
+        self.card_fee_to_check = True
+        self._schedule_manager_activity(
+            self.env._("Card fee: check the charge"),
+            self.env._(
+                "The %(amount)s fee of %(ref)s was sent to the provider but its answer could"
+                " not be processed (%(error)s). Check the transaction before asking the"
+                " patient again.",
+                amount=self.currency_id.format(amount or self.card_fee_amount),
+                ref=self.name,
+                error=error,
+            ),
+        )
 
     def _prepare_card_fee_charge(self, amount, invoice):
         """What charges the fee once committed: a function returning its
@@ -419,6 +501,57 @@ class ClinicAppointment(models.Model):
                 }
             )
         )
+
+    def _record_fee_refund(self, refund_tx, label=None):
+        """Money of the card fee that went back outside the clinic (refunded
+        in the provider's dashboard, or lost in a dispute), paid out by the
+        ``refund_tx``'s payment: a credit note of the fee invoice, on the fee
+        income account, reconciled with that payment, and a manager told."""
+        self.ensure_one()
+        invoice = self.card_fee_invoice_id.sudo()
+        payment = refund_tx.payment_id
+        amount = self.currency_id.round(-refund_tx.amount)
+        credit_note = self._credit_card_fee(
+            amount,
+            label
+            or self.env._(
+                "Fee refunded at %(provider)s (%(ref)s)",
+                provider=refund_tx.provider_id.name,
+                ref=refund_tx.provider_reference or refund_tx.reference,
+            ),
+            payment.partner_id.commercial_partner_id,
+        )
+        self.env["clinic.deposit"]._reconcile_receivables(payment.move_id | credit_note)
+        self.message_post(
+            body=self.env._(
+                "%(amount)s of the fee %(invoice)s went back to the patient at %(provider)s;"
+                " recorded with the credit note %(note)s.",
+                amount=self.currency_id.format(amount),
+                invoice=invoice.name,
+                provider=refund_tx.provider_id.name,
+                note=credit_note.name,
+            )
+        )
+        self._schedule_manager_activity(
+            self.env._("Fee refunded at the provider"),
+            self.env._(
+                "%(amount)s of the %(ref)s fee was refunded at %(provider)s. Check the booking.",
+                amount=self.currency_id.format(amount),
+                ref=self.name,
+                provider=refund_tx.provider_id.name,
+            ),
+        )
+        return credit_note
+
+    def _credit_card_fee(self, amount, label, partner):
+        """Post a credit note of ``amount`` on the fee invoice (no taxes on
+        the fee): it debits the fee income account."""
+        invoice = self.card_fee_invoice_id.sudo()
+        credit_note = invoice._reverse_moves([{"ref": label, "partner_id": partner.id}])
+        credit_note.invoice_line_ids.price_unit = amount
+        self.env["clinic.deposit"]._fit_total(credit_note, amount)
+        credit_note.action_post()
+        return credit_note
 
     def _on_card_fee_failed(self, reason):
         """The card could not be charged: the patient pays through a link

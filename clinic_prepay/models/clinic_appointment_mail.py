@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -32,6 +35,11 @@ class ClinicAppointmentMail(models.Model):
         now: one INSERT in the business transaction, nothing rendered."""
         if not appointments:
             return
+        # the portal link's token is minted now, in the business transaction
+        # that already writes the appointment, not when the job renders the
+        # mail (a write there would race the desk's and the webhooks')
+        for appointment in appointments.sudo().filtered(lambda a: not a.access_token):
+            appointment._portal_ensure_token()
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
             "clinic_prepay.ir_cron_send_patient_mails"
         )
@@ -61,7 +69,10 @@ class ClinicAppointmentMail(models.Model):
     def _cron_send(self, batch_size=200):
         """Send the queued mails, a batch per transaction. Rows are taken with
         ``FOR UPDATE SKIP LOCKED`` (two workers never send one mail twice)
-        and deleted in the transaction that posts their message."""
+        and deleted in the transaction that posts their message. A mail that
+        meets contention (a serialization failure, a lock) stays queued for
+        the next run, a minute later; only a template that cannot render is
+        dropped, with a manager's to-do on each appointment."""
         sent = 0
         Appointment = self.env["clinic.appointment"]
         while True:
@@ -75,26 +86,41 @@ class ClinicAppointmentMail(models.Model):
             queued = self.browse([row[0] for row in self.env.cr.fetchall()])
             if not queued:
                 break
+            delayed = self.browse()
             for template in queued.template_id:
-                appointments = queued.filtered(
-                    lambda q, t=template: q.template_id == t
-                ).appointment_id.filtered("patient_id.email")
+                rows = queued.filtered(lambda q, t=template: q.template_id == t)
+                appointments = rows.appointment_id.filtered("patient_id.email")
                 if not appointments:
                     continue
                 try:
                     with self.env.cr.savepoint():
                         appointments._post_patient_mail(template)
+                except psycopg2.OperationalError as error:
+                    delayed |= rows
+                    _logger.info(
+                        "Patient mail %s delayed by %s for %s; the job runs again in a minute",
+                        template.name,
+                        type(error).__name__,
+                        appointments.ids,
+                    )
                 except Exception:
                     # one broken template (a bad edit) must not hold back
                     # every other mail: its rows are dropped, the error logged
+                    # and a manager asked to tell the patients otherwise
                     _logger.exception(
                         "Patient mail %s not sent for %s", template.name, appointments.ids
                     )
-            sent += len(queued)
-            queued.unlink()
+                    appointments._clinic_mail_not_sent(template)
+            done = queued - delayed
+            sent += len(done)
+            done.unlink()
+            if delayed:
+                self.env.ref("clinic_prepay.ir_cron_send_patient_mails")._trigger(
+                    fields.Datetime.now() + timedelta(minutes=1)
+                )
             self.env["ir.cron"]._notify_progress(done=sent, remaining=self.search_count([]))
             if Appointment._can_commit():
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-            if len(queued) < batch_size:
+            if delayed or len(queued) < batch_size:
                 break
         return sent

@@ -580,9 +580,10 @@ class ClinicDeposit(models.Model):
         payments = self.payment_ids.filtered(lambda p: p.payment_type == "inbound")
         return (payments.partner_id or self.invoice_ids.partner_id)[:1].commercial_partner_id
 
-    def _create_refund_request(self, reason):
+    def _create_refund_request(self, reason, auto_approve=True):
         """Refund request for what the policy gives back; approved at once
-        when the company allows it (the policy made the amount certain)."""
+        when the company allows it (the policy made the amount certain) and
+        ``auto_approve`` (not a decision that overrides the policy)."""
         Request = self.env["clinic.refund.request"].sudo()
         for deposit in self:
             left = deposit._get_refundable_left()
@@ -590,7 +591,7 @@ class ClinicDeposit(models.Model):
                 continue
             request = Request.create({"deposit_id": deposit.id, "reason": reason, "amount": left})
             request.action_submit()
-            if deposit.company_id.clinic_refund_auto_approve:
+            if auto_approve and deposit.company_id.clinic_refund_auto_approve:
                 request._approve_automatically()
 
     def _apply_policy(self, forfeit_percent):

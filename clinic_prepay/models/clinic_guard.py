@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import datetime
 import math
 
 from odoo import api, models
@@ -73,21 +74,45 @@ class ClinicGuardMixin(models.AbstractModel):
             )
         for name, value in vals.items():
             field = self._fields.get(name)
-            if field is None or field.type not in ("float", "monetary"):
-                continue
-            if value is False:
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-            ):
+            if field is not None and value is not False and not self._clinic_value_fits(field, value):
                 raise ValidationError(
                     self.env._(
-                        "%(field)s must be a number.",
-                        field=self._fields[name]._description_string(self.env),
+                        "%(field)s: %(value)r is not a valid value.",
+                        field=field._description_string(self.env),
+                        value=value,
                     )
                 )
+
+    @api.model
+    def _clinic_value_fits(self, field, value):
+        """Whether a user's ``value`` has the type of ``field``: over RPC
+        anything can come, and a wrong type would reach the database or a
+        parser as a traceback instead of a clear refusal."""
+        if field.type in ("float", "monetary"):
+            return (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
+        if field.type == "integer":
+            return isinstance(value, int) and not isinstance(value, bool)
+        if field.type == "many2one":
+            return isinstance(value, models.BaseModel) or (
+                isinstance(value, int) and not isinstance(value, bool) and value > 0
+            )
+        if field.type in ("datetime", "date"):
+            if isinstance(value, (datetime.date, datetime.datetime)):
+                return True
+            if not isinstance(value, str):
+                return False
+            try:
+                field.to_datetime(value) if field.type == "datetime" else field.to_date(value)
+            except ValueError:
+                return False
+            return True
+        if field.type == "selection" and isinstance(field.selection, (list, tuple)):
+            return value in {key for key, _label in field.selection}
+        return True
 
     def _clinic_check_create(self, vals_list):
         """Call first in ``create``, before the model adds its own values."""

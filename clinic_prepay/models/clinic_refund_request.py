@@ -67,6 +67,7 @@ class ClinicRefundRequest(models.Model):
             ("in_progress", "In Progress"),
             ("done", "Refunded"),
             ("rejected", "Rejected"),
+            ("failed", "Failed at the Provider"),
         ],
         default="draft",
         required=True,
@@ -117,12 +118,25 @@ class ClinicRefundRequest(models.Model):
             else:
                 request.method = "provider" if request._get_source_transaction() else "manual"
 
-    @api.depends("amount", "company_id.clinic_refund_double_approval_amount")
+    @api.depends(
+        "amount",
+        "company_id.clinic_refund_double_approval_amount",
+        "deposit_id.refund_request_ids.state",
+        "deposit_id.refund_request_ids.amount_approved",
+    )
     def _compute_needs_second_approval(self):
-        """Above the company threshold, two managers approve."""
+        """Two managers approve when what the deposit would then have given
+        back in all (this request and the ones approved before it) is above
+        the company threshold: splitting a refund does not avoid it."""
         for request in self:
             threshold = request.company_id.clinic_refund_double_approval_amount
-            request.needs_second_approval = bool(threshold) and request.amount > threshold
+            others = request.deposit_id.refund_request_ids.filtered(
+                lambda r: r.state in ("approved", "in_progress", "done") and r != request
+            )
+            total = request.amount + sum(others.mapped("amount_approved"))
+            request.needs_second_approval = (
+                bool(threshold) and request.currency_id.compare_amounts(total, threshold) > 0
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -235,7 +249,7 @@ class ClinicRefundRequest(models.Model):
 
     def _check_amount(self):
         for request in self:
-            if request.state in ("in_progress", "done", "rejected"):
+            if request.state in ("in_progress", "done", "rejected", "failed"):
                 continue
             left = request.deposit_id._get_refundable_left(exclude=request)
             if request.currency_id.compare_amounts(request.amount, 0.0) <= 0:
@@ -525,6 +539,55 @@ class ClinicRefundRequest(models.Model):
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Refund failed at the provider"),
                 user_id=(request.approved_by_id or self.env.user).id,
+            )
+
+    def _on_done_refund_failed(self):
+        """The provider reports a refund it had confirmed as failed (its
+        ``charge.refund.updated``): the money is back in its balance. The
+        books are undone: the outbound payment cancelled, the credit note
+        reversed, the money held by the deposit again; a manager decides."""
+        for request in self.filtered(lambda r: r.state == "done"):
+            deposit = request.deposit_id
+            deposit.appointment_id._lock_for_update()
+            deposit.invalidate_recordset()
+            payment = request.payment_id
+            if payment.state not in ("draft", "canceled"):
+                payment.action_draft()
+                payment.action_cancel()
+            credit_note = request.credit_note_id
+            if credit_note.state == "posted":
+                credit_note._reverse_moves(
+                    [
+                        {
+                            "ref": self.env._("Refund %(ref)s failed", ref=request.name),
+                            "date": fields.Date.context_today(request),
+                        }
+                    ],
+                    cancel=True,
+                )
+            refunded = min(request.amount, deposit.amount_refunded)
+            deltas = {"refunded": -refunded}
+            if request.method != "outside":
+                # what the clinic had decided to give back is refundable again
+                deltas["refundable"] = refunded
+            deposit._set_amounts(**deltas)
+            if deposit.state == "refunded":
+                deposit._set_state("paid")
+            request.write({"state": "failed", "provider_attempt": request.provider_attempt + 1})
+            message = self.env._(
+                "%(provider)s reports the refund of %(amount)s (%(tx)s) as failed: the money is"
+                " back in its balance. The payment %(payment)s is cancelled and the credit note"
+                " %(move)s reversed; %(deposit)s holds the money again.",
+                provider=request.refund_transaction_id.provider_id.name,
+                amount=request.amount,
+                tx=request.refund_transaction_id.reference,
+                payment=payment.display_name,
+                move=credit_note.display_name,
+                deposit=deposit.name,
+            )
+            request.message_post(body=message)
+            deposit.appointment_id._schedule_manager_activity(
+                self.env._("Refund failed at the provider"), message
             )
 
     def _on_refund_transaction_done(self, refund_tx):

@@ -447,7 +447,7 @@ class ClinicTreatment(models.Model):
         """The policy lines for ``partner``: nothing asked of an exempt
         patient, the full price of one who missed too many visits."""
         self.ensure_one()
-        rule = partner._clinic_prepayment_rule() if partner else "policy"
+        rule = partner._clinic_prepayment_rule(self.company_id) if partner else "policy"
         if rule == "exempt":
             return self._get_policy_lines(start, deposit=0.0, card=False)
         if rule == "full":

@@ -68,11 +68,18 @@ class PaymentTransaction(models.Model):
                 self.env["clinic.refund.request"]
                 .sudo()
                 .search(
-                    [("refund_transaction_id", "in", failed.ids), ("state", "=", "in_progress")]
+                    [
+                        ("refund_transaction_id", "in", failed.ids),
+                        ("state", "in", ("in_progress", "done")),
+                    ]
                 )
             )
             for request in requests:
-                request._on_refund_transaction_failed()
+                if request.state == "done":
+                    # confirmed first, reported failed later
+                    request._on_done_refund_failed()
+                else:
+                    request._on_refund_transaction_failed()
 
     def action_refund(self, amount_to_refund=None):
         # Odoo's refund wizard: deposit money goes back through refund requests
@@ -157,6 +164,20 @@ class PaymentTransaction(models.Model):
                 deposit.invalidate_recordset()
                 tx.invoice_ids = deposit._invoice_for_money(tx.amount)
         res = super()._post_process()
+        # Odoo creates no payment for a transaction with a done child (made
+        # for partial captures and voids); a refund done before the
+        # payment's own success reached Odoo is such a child: the money
+        # received is still recorded
+        for tx in done.sudo().filtered(
+            lambda t: not t.payment_id
+            and t.operation != "validation"
+            and t.child_transaction_ids.filtered(lambda c: c.state in ("done", "cancel"))
+            and all(
+                c.operation == "refund"
+                for c in t.child_transaction_ids.filtered(lambda c: c.state in ("done", "cancel"))
+            )
+        ):
+            tx.with_company(tx.company_id)._create_payment()
         deposits._sync_money()
         self._clinic_save_cards()
         refunds = self.filtered(lambda tx: tx.state == "done" and tx.operation == "refund")
@@ -168,13 +189,47 @@ class PaymentTransaction(models.Model):
             )
             for request in requests:
                 request._on_refund_transaction_done(request.refund_transaction_id)
-            # refunds made at the provider (its dashboard) land on their deposit
-            for refund_tx in (refunds - requests.refund_transaction_id).sudo():
-                deposit = refund_tx.source_transaction_id._clinic_deposits()[:1]
-                if deposit and refund_tx.payment_id:
-                    deposit.appointment_id._lock_for_update()
-                    deposit._record_provider_refund(refund_tx)
+            (refunds - requests.refund_transaction_id)._clinic_record_provider_refunds()
+        # refunds made at the provider before the payment's own success
+        # reached Odoo (Stripe does not promise the order of its events)
+        # were left for now: the money they give back is in the books
+        done._clinic_waiting_refunds()._clinic_record_provider_refunds()
         return res
+
+    def _clinic_waiting_refunds(self):
+        """The done refunds of these transactions, made at the provider,
+        that the clinic has not recorded yet."""
+        refunds = self.sudo().child_transaction_ids.filtered(
+            lambda tx: tx.operation == "refund" and tx.state == "done" and tx.is_post_processed
+        )
+        if not refunds:
+            return refunds
+        recorded = (
+            self.env["clinic.refund.request"]
+            .sudo()
+            .search([("refund_transaction_id", "in", refunds.ids)])
+            .refund_transaction_id
+        )
+        return refunds - recorded
+
+    def _clinic_record_provider_refunds(self):
+        """Refunds made at the provider (its dashboard) land on the deposit or
+        the card fee whose charge they give back, once that charge is in the
+        books: a refund that arrives before it waits for it."""
+        for refund_tx in self.sudo():
+            source = refund_tx.source_transaction_id
+            if not refund_tx.payment_id or source.state != "done" or not source.is_post_processed:
+                continue
+            deposit = source._clinic_deposits()[:1]
+            if deposit:
+                deposit.appointment_id._lock_for_update()
+                deposit._record_provider_refund(refund_tx)
+                continue
+            # a card fee refunded at the provider
+            fee_of = source.invoice_ids.clinic_fee_appointment_id[:1]
+            if fee_of:
+                fee_of._lock_for_update()
+                fee_of._record_fee_refund(refund_tx)
 
     def _clinic_save_cards(self):
         """A card saved by a deposit payment or by a booking's card page

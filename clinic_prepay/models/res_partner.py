@@ -39,11 +39,13 @@ class ResPartner(models.Model):
     clinic_missed_count = fields.Integer(
         string="Missed Visits (12 months)",
         compute="_compute_clinic_missed_count",
-        help="No-shows and late cancellations in the last 12 months.",
+        help="No-shows and late cancellations in the last 12 months, at this company's clinic.",
     )
 
     @api.model_create_multi
     def create(self, vals_list):
+        parents = self.browse(vals.get("parent_id") for vals in vals_list if vals.get("parent_id"))
+        self._clinic_check_family_link(parents)
         for vals in vals_list:
             if not self.env.su:
                 # who exempted and when are recorded, not given
@@ -55,6 +57,10 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "parent_id" in vals:
+            moved = self.filtered(lambda p: p.parent_id.id != (vals["parent_id"] or False))
+            if moved:
+                self._clinic_check_family_link(moved | self.browse(vals["parent_id"] or []))
         if EXEMPTION_FIELDS & set(vals):
             self._clinic_check_exemption_rights()
             vals = {**vals, **self._clinic_exemption_stamp(vals)}
@@ -64,6 +70,35 @@ class ResPartner(models.Model):
         if "clinic_deposit_exempt" in vals or "clinic_exempt_reason" in vals:
             self._check_clinic_exemption()
         return res
+
+    def _clinic_check_family_link(self, partners):
+        """Refuse a user other than a clinic manager a change of the parent
+        of ``partners`` (or a new contact under them) when their commercial
+        entity holds a patient: a patient's exemption, credit, missed visits
+        and portal rights follow the commercial entity, as Odoo's accounting
+        does, so filing contacts under one another must not move money or
+        health data."""
+        if self.env.su or not partners or self.env.user.has_group(
+            "clinic_prepay.group_clinic_manager"
+        ):
+            return
+        Partner = self.sudo().with_context(active_test=False)
+        family = Partner.search(
+            [("id", "child_of", Partner.browse(partners.ids).commercial_partner_id.ids)]
+        )
+        patients = family.filtered("clinic_deposit_exempt") or self.env[
+            "clinic.appointment"
+        ].sudo().with_context(active_test=False).search(
+            [("patient_id", "in", family.ids)], limit=1
+        ).patient_id
+        if patients:
+            raise AccessError(
+                self.env._(
+                    "Only a clinic manager files contacts under %(name)s or moves them: a"
+                    " patient's deposits, credit and appointments follow that link.",
+                    name=patients[:1].commercial_partner_id.display_name,
+                )
+            )
 
     def _clinic_check_exemption_rights(self):
         if not self.env.su and not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
@@ -94,14 +129,15 @@ class ResPartner(models.Model):
     def _compute_clinic_can_exempt(self):
         self.clinic_can_exempt = self.env.user.has_group("clinic_prepay.group_clinic_manager")
 
+    @api.depends_context("company")
     def _compute_clinic_missed_count(self):
-        counts = self._clinic_missed_counts()
+        counts = self._clinic_missed_counts(self.env.company)
         for partner in self:
             partner.clinic_missed_count = counts.get(partner.commercial_partner_id.id, 0)
 
-    def _clinic_missed_counts(self):
-        """No-shows and late cancellations of the last 12 months, per
-        commercial partner (one query)."""
+    def _clinic_missed_counts(self, company):
+        """No-shows and late cancellations of the last 12 months at
+        ``company``'s clinic, per commercial partner (one query)."""
         commercial = self.commercial_partner_id
         if not commercial.ids:
             return {}
@@ -114,23 +150,25 @@ class ResPartner(models.Model):
               FROM clinic_appointment a
               JOIN res_partner p ON p.id = a.patient_id
              WHERE p.commercial_partner_id = ANY(%s)
+               AND a.company_id = %s
                AND (a.state = 'no_show' OR (a.state = 'cancelled' AND a.cancel_reason = 'late'))
                AND a.start >= %s
              GROUP BY p.commercial_partner_id
             """,
-            [commercial.ids, fields.Datetime.now() - timedelta(days=365)],
+            [commercial.ids, company.id, fields.Datetime.now() - timedelta(days=365)],
         )
         return dict(self.env.cr.fetchall())
 
-    def _clinic_prepayment_rule(self):
-        """How much this patient pre-pays: "exempt" (nothing), "full" (after
-        too many missed visits) or "policy" (the treatment's)."""
+    def _clinic_prepayment_rule(self, company):
+        """How much this patient pre-pays at ``company``'s clinic: "exempt"
+        (nothing), "full" (after too many visits missed there, by that
+        clinic's threshold) or "policy" (the treatment's)."""
         self.ensure_one()
         patient = self.commercial_partner_id
         if patient.clinic_deposit_exempt or self.clinic_deposit_exempt:
             return "exempt"
-        threshold = self.env.company.clinic_risk_threshold
-        if threshold and self._clinic_missed_counts().get(patient.id, 0) >= threshold:
+        threshold = company.clinic_risk_threshold
+        if threshold and self._clinic_missed_counts(company).get(patient.id, 0) >= threshold:
             return "full"
         return "policy"
 

@@ -2,6 +2,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -184,7 +185,8 @@ class TestBackOffice(ClinicPaymentCommon):
             booked.display_name, f"Patricia Patient - Botox ({booked.name})", "patient first"
         )
         # the calendar's title says whether the deposit is paid
-        self.assertEqual(booked.calendar_title, "€ Patricia Patient - Botox")
+        self.assertEqual(self.company.currency_id.symbol, "$")
+        self.assertEqual(booked.calendar_title, "$ Patricia Patient - Botox", "the clinic's currency")
         self._pay_online(booked)
         self.assertEqual(booked.calendar_title, "✔ Patricia Patient - Botox")
         self.assertEqual(booked.event_id.name, "Patricia Patient - Botox")
@@ -345,6 +347,50 @@ class TestBackOffice(ClinicPaymentCommon):
                 [("appointment_id", "in", (first | second).ids)]
             )
         )
+        # a manager is asked to tell the patient another way
+        self.assertEqual(
+            first.activity_ids.mapped("summary"), [f"Patient mail not sent: {confirmed.name}"]
+        )
+        self.assertTrue(first.activity_ids.user_id.has_group("clinic_prepay.group_clinic_manager"))
+        self.assertFalse(second.activity_ids)
+
+    def test_a_mail_meeting_contention_waits_for_the_next_run(self):
+        """A transient database error while rendering keeps the mail queued;
+        the next run sends it, once. The portal token the mail links to is
+        minted when the mail is queued, not when it is rendered."""
+        first = self._booked(NOW + timedelta(days=2))
+        second = self._booked(NOW + timedelta(days=3))
+        self.env["clinic.appointment.mail"]._cron_send()
+        (first | second).sudo().write({"access_token": False})
+        first._send_mail("clinic_prepay.mail_template_appointment_confirmed")
+        second.action_cancel_by_clinic()
+        self.assertTrue(first.access_token and second.access_token, "minted when queued")
+        confirmed = self.env.ref("clinic_prepay.mail_template_appointment_confirmed")
+        Appointment = type(self.env["clinic.appointment"])
+        post = Appointment._post_patient_mail
+
+        def contended(records, template):
+            if template == confirmed:
+                raise psycopg2.errors.SerializationFailure("could not serialize access")
+            return post(records, template)
+
+        cron = self.env.ref("clinic_prepay.ir_cron_send_patient_mails")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        with patch.object(Appointment, "_post_patient_mail", contended):
+            self.env["clinic.appointment.mail"]._cron_send()
+        self.assertTrue(self._mails_about(second, "is cancelled"), "the other mail went")
+        self.assertFalse(self._mails_about(first, "is confirmed"))
+        queue = self.env["clinic.appointment.mail"].search([("appointment_id", "=", first.id)])
+        self.assertEqual(queue.template_id, confirmed, "still queued")
+        retry = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers
+        self.assertEqual(retry.call_at, NOW + timedelta(minutes=1))
+        self.assertFalse(first.activity_ids, "contention is nobody's to-do")
+        token = first.access_token
+        self.env["clinic.appointment.mail"]._cron_send()
+        self.assertEqual(len(self._mails_about(first, "is confirmed")), 1)
+        self.assertEqual(len(self._mails_about(second, "is cancelled")), 1)
+        self.assertFalse(self.env["clinic.appointment.mail"].search([("appointment_id", "=", first.id)]))
+        self.assertEqual(first.access_token, token, "rendering wrote no token")
 
     def _mails_about(self, appointment, subject):
         return appointment.message_ids.filtered(lambda m: subject in (m.subject or ""))

@@ -345,6 +345,88 @@ class TestCardOnFile(ClinicPaymentCommon):
             appointment.activity_ids.filtered(lambda a: a.summary == "Card fee: check the charge")
         )
 
+    def test_a_fee_whose_job_died_during_the_call_is_asked_again_and_collected_once(self):
+        """The job committed the fee's transaction, called the provider and
+        was killed before the answer: a later run asks again with the same
+        transaction (reference, idempotency key), and the fee is paid once."""
+
+        class Killed(BaseException):
+            """kill -9, or the cron time limit, during the provider call"""
+
+        appointment = self._protected()
+        self._no_show(appointment)
+        Transaction = type(self.env["payment.transaction"])
+        original = Transaction._send_payment_request
+        sent = []
+
+        def killed(tx):
+            sent.append(tx.reference)
+            raise Killed()
+
+        def answered(tx):
+            sent.append(tx.reference)
+            return original(tx)
+
+        at = appointment.card_fee_due + timedelta(minutes=5)
+        # not assertRaises, which would roll back what the job committed
+        with patch.object(Transaction, "_send_payment_request", killed):
+            try:
+                self._charge_job(at)
+            except Killed:
+                pass
+            else:
+                self.fail("the job was not killed")
+        self.assertEqual((appointment.card_fee_state, appointment.card_fee_attempts), ("pending", 1))
+        tx = appointment.card_fee_invoice_id.transaction_ids
+        self.assertEqual(tx.state, "draft")
+        with patch.object(Transaction, "_send_payment_request", answered):
+            # a request may still be under way: not asked again so soon
+            self.assertEqual(self._charge_job(tx.write_date + timedelta(minutes=5)), 0)
+            self.assertEqual(self._charge_job(tx.write_date + timedelta(minutes=11)), 1)
+            self.assertEqual(self._charge_job(tx.write_date + timedelta(minutes=30)), 0)
+        self.assertEqual(sent, [f"{appointment.name}-FEE"] * 2, "the same reference again")
+        self.assertEqual(appointment.card_fee_state, "paid")
+        self.assertEqual(appointment.card_fee_invoice_id.transaction_ids, tx, "one transaction")
+        self.assertEqual((tx.state, tx.amount), ("done", 100.0))
+        self.assertEqual(len(tx.payment_id), 1)
+        self.assertEqual(appointment.card_fee_invoice_id.payment_state, "paid")
+        self.assertFalse(appointment.activity_ids)
+
+    def test_a_fee_never_answered_goes_to_a_manager(self):
+        """Every request dies before its answer: after three, a manager
+        checks the charge and no job asks again."""
+
+        class Killed(BaseException):
+            pass
+
+        appointment = self._protected()
+        self._no_show(appointment)
+        Transaction = type(self.env["payment.transaction"])
+
+        def killed(tx):
+            raise Killed()
+
+        def run(at):
+            try:
+                return self._charge_job(at)
+            except Killed:
+                return "killed"
+
+        with patch.object(Transaction, "_send_payment_request", killed):
+            self.assertEqual(run(appointment.card_fee_due + timedelta(minutes=5)), "killed")
+            tx = appointment.card_fee_invoice_id.transaction_ids
+            for minutes in (11, 22):
+                self.assertEqual(run(tx.write_date + timedelta(minutes=minutes)), "killed")
+            self.assertEqual(appointment.card_fee_attempts, 3)
+            self.assertEqual(run(tx.write_date + timedelta(minutes=33)), 1, "given to a manager")
+            self.assertEqual(run(tx.write_date + timedelta(hours=2)), 0)
+        self.assertEqual(appointment.card_fee_attempts, 3)
+        self.assertTrue(appointment.card_fee_to_check)
+        self.assertEqual(appointment.card_fee_state, "pending")
+        self.assertEqual(
+            appointment.activity_ids.mapped("summary"), ["Card fee: check the charge"]
+        )
+
     def test_a_failure_before_the_charge_gives_a_payment_link(self):
         """A fee the provider could not be asked for (provider disabled): the
         patient pays through a link, and the job moves on to the next fee."""

@@ -314,8 +314,13 @@ class TestClinicAppointment(ClinicPaymentCommon):
         appointment = self._appointment(NOW + timedelta(hours=5))
         appointment.action_book()
         self._pay_at_desk(appointment)
-        appointment.with_user(self.front_desk).action_cancel_by_clinic()
-        self.assertEqual(appointment.cancel_reason, "clinic")
+        # five hours before, past the free window: the clinic says why
+        action = appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        self.assertEqual(appointment.state, "confirmed")
+        self.env[action["res_model"]].with_user(self.front_desk).with_context(
+            **action["context"]
+        ).create({"note": "Power cut"}).action_confirm()
+        self.assertEqual((appointment.cancel_reason, appointment.cancel_note), ("clinic", "Power cut"))
         self.assertEqual(appointment.amount_refundable, 50.0)
         self.assertEqual(appointment.amount_forfeited, 0.0)
 

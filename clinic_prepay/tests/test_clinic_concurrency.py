@@ -370,6 +370,62 @@ class TestClinicConcurrency(BaseCase):
             )
             self.assertEqual(len(messages), 1)
 
+    def test_mail_jobs_racing_the_desk_lose_no_mail(self):
+        """Two workers run the mail job on one queue while the appointments
+        are written and committed by another transaction after the first
+        worker's snapshot: every patient still gets their mail, once."""
+        with self.registry.cursor() as cr:
+            self._env(cr)["clinic.appointment.mail"]._cron_send()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            patient = env["res.partner"].create(
+                {"name": "Written Racer", "email": "written.racer@example.com"}
+            )
+            appointments = env["clinic.appointment"].create(
+                [
+                    dict(self._vals(start=NOW + timedelta(days=402, hours=h)), patient_id=patient.id)
+                    for h in (0, 2, 4)
+                ]
+            )
+            appointments.action_book()
+            # bookings whose portal link was never sent yet, paid at the
+            # desk: their confirmation mails link to the portal
+            appointments.write({"access_token": False})
+            journal = env["account.journal"].search(
+                [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
+            )
+            for appointment in appointments:
+                appointment.deposit_ids._register_desk_payment(journal)
+            ids = appointments.ids
+        with (
+            closing(self.registry.cursor()) as cr1,
+            closing(self.registry.cursor()) as cr2,
+            closing(self.registry.cursor()) as desk,
+        ):
+            env1, env2 = self._env(cr1), self._env(cr2)
+            # the first worker's snapshot is taken...
+            cr1.execute("SELECT count(*) FROM clinic_appointment_mail")
+            # ...then another transaction updates the appointments and commits
+            desk.execute(
+                "UPDATE clinic_appointment SET write_date = now() WHERE id = ANY(%s)", [ids]
+            )
+            desk.commit()
+            env1["clinic.appointment.mail"]._cron_send()
+            cr1.commit()
+            env2["clinic.appointment.mail"]._cron_send()
+            cr2.commit()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            for appointment in env["clinic.appointment"].browse(ids):
+                self.assertEqual(appointment.state, "confirmed")
+                mails = appointment.message_ids.filtered(
+                    lambda m: "is confirmed" in (m.subject or "")
+                )
+                self.assertEqual(len(mails), 1, appointment.name)
+            self.assertFalse(
+                env["clinic.appointment.mail"].search([("appointment_id", "in", ids)])
+            )
+
     def test_two_workers_charge_a_no_show_fee_once(self):
         """Two runs of the card fee job at once: the second skips the
         appointment the first is charging, without waiting."""

@@ -174,6 +174,74 @@ class TestRefundRequest(ClinicPaymentCommon):
             (request.approved_by_id, request.second_approved_by_id), (self.manager, self.manager2)
         )
 
+    def test_the_threshold_counts_what_the_deposit_gives_back_in_all(self):
+        """Split refunds of one deposit still need two managers once their
+        sum passes the threshold."""
+        self.company.clinic_refund_double_approval_amount = 20.0
+        appointment = self._cancelled_paid()
+        whole = appointment.deposit_ids.refund_request_ids
+        whole.with_user(self.manager).write({"reject_reason": "Split it"})
+        whole.with_user(self.manager).action_reject()
+        first = self._draft_request(appointment, amount=15.0)
+        first.with_user(self.front_desk).action_submit()
+        self.assertFalse(first.needs_second_approval)
+        first.with_user(self.manager).action_approve()
+        self.assertEqual(first.state, "approved")
+        second = self._draft_request(appointment, amount=15.0)
+        second.with_user(self.front_desk).action_submit()
+        self.assertTrue(second.needs_second_approval, "30 given back in all")
+        second.with_user(self.manager).action_approve()
+        self.assertEqual(second.state, "submitted", "one manager is not enough")
+        second.with_user(self.manager2).action_approve()
+        self.assertEqual(second.state, "approved")
+        # a rejected request gives nothing back: it does not count
+        self.assertEqual(whole.state, "rejected")
+
+    def test_a_clinic_cancellation_past_the_free_window_says_why_and_needs_a_manager(self):
+        """Two hours before a visit whose policy keeps 50 %, the clinic's
+        cancellation asks why, and its full refund waits for a manager even
+        with auto-approval on."""
+        self.company.clinic_refund_auto_approve = True
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        self._pay_at_desk(appointment)
+        desk = appointment.with_user(self.front_desk)
+        with freeze_time(appointment.start - timedelta(hours=2)):
+            action = desk.action_cancel_by_clinic()
+            self.assertEqual(action["res_model"], "clinic.cancel.by.clinic")
+            self.assertEqual(appointment.state, "confirmed", "nothing cancelled yet")
+            # the reason is not optional, whoever calls
+            with self.assertRaisesRegex(UserError, "say why"):
+                desk._cancel_by_clinic("  ")
+            self.assertEqual(appointment.state, "confirmed")
+            wizard = (
+                self.env["clinic.cancel.by.clinic"]
+                .with_user(self.front_desk)
+                .with_context(**action["context"])
+                .create({"note": "The practitioner is ill"})
+            )
+            wizard.action_confirm()
+        self.assertEqual((appointment.state, appointment.cancel_reason), ("cancelled", "clinic"))
+        self.assertEqual(appointment.cancel_note, "The practitioner is ill")
+        request = appointment.deposit_ids.refund_request_ids
+        self.assertEqual((request.amount, request.state), (50.0, "submitted"), "not automatic")
+        self.assertIn("keeps 50.0 %", request.reason)
+        self.assertIn("The practitioner is ill", request.reason)
+        with self.assertRaises(AccessError):
+            request.with_user(self.front_desk).action_approve()
+        request.with_user(self.manager).action_approve()
+        self.assertEqual(request.state, "approved")
+
+    def test_a_clinic_cancellation_inside_the_free_window_is_as_before(self):
+        self.company.clinic_refund_auto_approve = True
+        appointment = self._appointment(NOW + timedelta(days=3))
+        appointment.action_book()
+        self._pay_at_desk(appointment)
+        self.assertIs(appointment.with_user(self.front_desk).action_cancel_by_clinic(), True)
+        request = appointment.deposit_ids.refund_request_ids
+        self.assertEqual((request.amount, request.state), (50.0, "approved"), "the policy's")
+        self.assertFalse(appointment.cancel_note)
+
     def test_front_desk_edits_only_own_drafts(self):
         appointment = self._cancelled_paid()
         submitted = appointment.deposit_ids.refund_request_ids

@@ -4,7 +4,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import NOW, ClinicCommon
 
@@ -87,6 +87,41 @@ class TestExemptionsAndRisk(ClinicCommon):
         self.company.clinic_risk_threshold = 0
         self.assertEqual(self._appointment(NOW + timedelta(days=7)).prepayment_rule, "policy")
 
+    def test_the_risk_rule_is_the_appointments_company(self):
+        """The threshold is the clinic's whose appointment it is, and only the
+        visits missed there count, whatever company the user works in."""
+        other = self.env["res.company"].create({"name": "Other Clinic", "clinic_risk_threshold": 1})
+        self.front_desk.write({"company_ids": [(4, other.id)]})
+        self.company.clinic_risk_threshold = 0
+        missed = self._booked(days=1)
+        with freeze_time(missed.start + timedelta(hours=1)):
+            missed.action_no_show()
+        # booked here while the desk's current company is the other clinic
+        Appointment = self.env["clinic.appointment"].with_user(self.front_desk)
+        here = Appointment.with_context(allowed_company_ids=[other.id, self.company.id]).create(
+            {
+                "patient_id": self.patient.id,
+                "treatment_id": self.treatment_botox.id,
+                "practitioner_id": self.practitioner.id,
+                "start": NOW + timedelta(days=6),
+                "company_id": self.company.id,
+            }
+        )
+        self.assertEqual(here.prepayment_rule, "policy", "this clinic's threshold is off")
+        # the no-show was at this clinic: at the other one it does not count
+        self.company.clinic_risk_threshold = 1
+        self.assertEqual(
+            self.patient._clinic_prepayment_rule(other), "policy", "nothing missed there"
+        )
+        self.assertEqual(self._appointment(NOW + timedelta(days=7)).prepayment_rule, "full")
+        self.env.cr.execute(
+            "UPDATE clinic_appointment SET company_id = %s WHERE id = %s", [other.id, missed.id]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self._appointment(NOW + timedelta(days=8)).prepayment_rule, "policy")
+        self.assertEqual(self.patient.with_company(other).clinic_missed_count, 1)
+        self.assertEqual(self.patient.clinic_missed_count, 0)
+
     def test_the_policy_shown_is_the_patients(self):
         self.company.clinic_risk_threshold = 1
         start = NOW + timedelta(days=5)
@@ -162,3 +197,68 @@ class TestExemptionsAndRisk(ClinicCommon):
         self._pay_by_bank(appointment, 20.0)
         with self.assertRaises(UserError):
             appointment.with_user(self.manager)._waive_deposit("half is enough")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(NOW)
+class TestPatientIdentity(ClinicCommon):
+    """A patient's exemption, credit, missed visits and portal rights follow
+    the commercial entity, as Odoo's accounting does: only a clinic manager
+    links a contact to a patient's family."""
+
+    def _booked(self, patient, days=3):
+        appointment = self._appointment(NOW + timedelta(days=days), patient=patient)
+        appointment.with_user(self.front_desk).action_book()
+        return appointment
+
+    def test_the_desk_cannot_file_contacts_under_a_patient(self):
+        exempt = self.patient2
+        exempt.with_user(self.manager).write(
+            {"clinic_deposit_exempt": True, "clinic_exempt_reason": "VIP"}
+        )
+        Partner = self.env["res.partner"].with_user(self.front_desk)
+        # a new caller filed under the exempt patient
+        with self.assertRaisesRegex(AccessError, "Only a clinic manager files contacts"):
+            Partner.create({"name": "New Caller", "parent_id": exempt.id})
+        caller = Partner.create({"name": "New Caller"})
+        with self.assertRaises(AccessError):
+            caller.write({"parent_id": exempt.id})
+        self.assertFalse(caller.parent_id)
+        self.assertEqual(self._booked(caller).prepayment_rule, "policy", "no exemption borrowed")
+        # a patient filed under another patient, or taken out of a family
+        self._booked(self.patient, days=4)
+        with self.assertRaises(AccessError):
+            self.patient.with_user(self.front_desk).write({"parent_id": caller.id})
+        self.assertFalse(self.patient.parent_id)
+        self.patient.with_user(self.manager).write({"parent_id": caller.id})
+        with self.assertRaises(AccessError):
+            self.patient.with_user(self.front_desk).write({"parent_id": False})
+        self.assertEqual(self.patient.parent_id, caller)
+
+    def test_a_patient_of_the_portal_does_not_see_another_through_a_link(self):
+        users = [
+            new_test_user(self.env, login=login, name=login, groups="base.group_portal")
+            for login in ("identity_a", "identity_b")
+        ]
+        a, b = (user.partner_id for user in users)
+        theirs = self._booked(b)
+        with self.assertRaises(AccessError):
+            a.with_user(self.front_desk).write({"parent_id": b.id})
+        Appointment = self.env["clinic.appointment"].with_user(users[0])
+        self.assertFalse(Appointment.search([("id", "=", theirs.id)]), "B's health data")
+        with self.assertRaises(AccessError):
+            theirs.with_user(users[0]).read(["patient_id"])
+        # B's credit is not A's either: it is kept on B's own commercial entity
+        self.assertEqual(a.commercial_partner_id, a)
+
+    def test_the_desk_still_files_contacts_without_patients(self):
+        company = self.env["res.partner"].create({"name": "Acme", "is_company": True})
+        Partner = self.env["res.partner"].with_user(self.front_desk)
+        employee = Partner.create({"name": "Acme Employee", "parent_id": company.id})
+        other = Partner.create({"name": "Other Employee"})
+        other.write({"parent_id": company.id})
+        self.assertEqual((employee | other).commercial_partner_id, company)
+        # once one of them is a patient, the family is the manager's to change
+        self._booked(employee)
+        with self.assertRaises(AccessError):
+            Partner.create({"name": "Third Employee", "parent_id": company.id})

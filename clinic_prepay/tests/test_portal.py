@@ -1,8 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from datetime import timedelta
+from unittest.mock import patch
 
-from odoo import Command
+import psycopg2
+
+from odoo import Command, http
+from odoo.addons.payment.controllers.post_processing import PaymentPostProcessing
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from .common import bookable_time
 
@@ -17,6 +23,9 @@ class TestClinicPortal(HttpCase):
         )
         cls.other_user = new_test_user(
             cls.env, login="portal_peter", name="Peter Portal", groups="base.group_portal"
+        )
+        new_test_user(
+            cls.env, login="portal_outsider_staff", name="Olga Office", groups="base.group_user"
         )
         practitioner = new_test_user(
             cls.env,
@@ -133,6 +142,61 @@ class TestClinicPortal(HttpCase):
             "/my/counters", {"counters": ["clinic_appointment_count"]}
         )
         self.assertEqual(home["clinic_appointment_count"], 0)
+
+    def test_an_employee_without_clinic_rights_gets_the_page_empty(self):
+        self.authenticate("portal_outsider_staff", "portal_outsider_staff")
+        listing = self._get("/my/appointments")
+        self.assertEqual(listing.status_code, 200)
+        self.assertIn("You have no appointment yet.", listing.text)
+        self.assertNotIn(self.mine.name, listing.text)
+        home = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["clinic_appointment_count"]}
+        )
+        self.assertEqual(home["clinic_appointment_count"], 0)
+
+    def test_contention_while_polling_a_payment_is_not_an_error(self):
+        """The payment status poll meets a concurrent update: the browser is
+        told to poll again, and the log says so at INFO, without an ERROR
+        traceback."""
+        provider = self.env.ref("payment.payment_provider_demo")
+        provider.write({"state": "test", "is_published": True})
+        invoice = self.mine.deposit_ids.invoice_id
+        Transaction = self.env["payment.transaction"]
+        tx = Transaction.create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                "amount": 30.0,
+                "currency_id": invoice.currency_id.id,
+                "partner_id": invoice.partner_id.id,
+                "reference": Transaction._compute_reference(
+                    "demo", invoice_ids=[Command.set(invoice.ids)]
+                ),
+                "operation": "online_redirect",
+                "invoice_ids": [Command.set(invoice.ids)],
+            }
+        )
+        tx._handle_notification_data("demo", {"reference": tx.reference, "simulated_state": "done"})
+        self.authenticate("portal_patricia", "portal_patricia")
+        self.session[PaymentPostProcessing.MONITORED_TX_ID_KEY] = tx.id
+        http.root.session_store.save(self.session)
+
+        def contended(records):
+            raise psycopg2.errors.SerializationFailure("could not serialize access")
+
+        with (
+            patch.object(type(Transaction), "_post_process", contended),
+            self.assertNoLogs("odoo.http", logging.ERROR),
+            self.assertLogs("odoo.addons.clinic_prepay.controllers", logging.INFO) as logs,
+            self.assertRaises(JsonRpcException) as caught,
+        ):
+            self.make_jsonrpc_request("/payment/status/poll")
+        self.assertEqual(str(caught.exception), "builtins.Exception", "Odoo's 'retry'")
+        self.assertIn("SerializationFailure", logs.output[0])
+        # the next poll, without contention, completes the payment
+        self.make_jsonrpc_request("/payment/status/poll")
+        self.env.invalidate_all()
+        self.assertEqual(self.mine.deposit_ids.state, "paid")
 
     def test_patient_cancels_inside_the_window(self):
         journal = self.env["account.journal"].search(

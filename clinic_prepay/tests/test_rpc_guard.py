@@ -172,3 +172,36 @@ class TestRpcWriteGuard(HttpCase):
         self.assertEqual(self.request.state, "done")
         self.assertEqual(self.request.payment_id.partner_id, self.patient)
         self.assertEqual(deposit.state, "refunded")
+
+    def test_wrong_types_over_rpc_are_refused_clearly(self):
+        """A value of the wrong type is a clear ValidationError, not a parser
+        or database traceback, and nothing is written."""
+        self.authenticate("rpc_desk", "rpc_desk")
+        good = {
+            "patient_id": self.patient.id,
+            "treatment_id": self.treatment.id,
+            "practitioner_id": self.desk.id,
+            "start": "2031-01-01 10:00:00",
+        }
+        count = self.env["clinic.appointment"].search_count([])
+        wrong = [
+            {"start": "tomorrow"},
+            {"start": 12},
+            {"patient_id": "abc"},
+            {"patient_id": [self.patient.id]},
+            {"treatment_id": True},
+            {"practitioner_id": -1},
+        ]
+        for vals in wrong:
+            with self.subTest(vals=vals):
+                with self.assertRaises(JsonRpcException) as caught:
+                    self._call("clinic.appointment", "create", [{**good, **vals}])
+                self.assertEqual(str(caught.exception), "odoo.exceptions.ValidationError")
+                with self.assertRaises(JsonRpcException) as caught:
+                    self._call("clinic.appointment", "write", [self.unpaid.ids, vals])
+                self.assertEqual(str(caught.exception), "odoo.exceptions.ValidationError")
+        self.assertEqual(self.env["clinic.appointment"].search_count([]), count)
+        self.assertEqual(self.unpaid.patient_id, self.patient)
+        # the right types still book
+        created = self._call("clinic.appointment", "create", [good])
+        self.assertTrue(self.env["clinic.appointment"].browse(created).exists())

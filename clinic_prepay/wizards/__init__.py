@@ -1,5 +1,6 @@
 from . import (
     account_payment_register,
+    clinic_cancel_by_clinic,
     clinic_deposit_payment,
     clinic_deposit_waive,
     clinic_refund_reject,

@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from datetime import datetime
 
 from odoo import api, fields, models
+from odoo.addons.payment import utils as payment_utils
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -16,14 +18,97 @@ class ClinicAppointment(models.Model):
     dispute_state = fields.Selection(
         DISPUTE_STATES, compute="_compute_dispute_state", search="_search_dispute_state"
     )
+    card_fee_dispute_state = fields.Selection(
+        DISPUTE_STATES, string="Fee Dispute", readonly=True, copy=False, index=True
+    )
+    card_fee_dispute_reference = fields.Char(readonly=True, copy=False)
 
+    @api.depends("card_fee_dispute_state")
     def _compute_dispute_state(self):
-        """The dispute of the appointment's deposit, if any."""
+        """The dispute of the appointment's deposit or of its card fee."""
         for appointment in self:
-            appointment.dispute_state = appointment.deposit_ids.sudo()[:1].dispute_state
+            appointment.dispute_state = (
+                appointment.deposit_ids.sudo()[:1].dispute_state
+                or appointment.card_fee_dispute_state
+            )
 
     def _search_dispute_state(self, operator, value):
-        return [("deposit_ids.dispute_state", operator, value)]
+        return [
+            "|",
+            ("deposit_ids.dispute_state", operator, value),
+            ("card_fee_dispute_state", operator, value),
+        ]
+
+    def _clinic_stripe_fee_dispute(self, dispute, tx, provider):
+        """A Stripe dispute on the charge of this appointment's card fee (the
+        no-show or late-cancellation fee, or the hold captured for it): a
+        manager answers it before the evidence deadline; when it is lost the
+        money and the dispute fee leave the books as for a deposit. A closed
+        dispute is final."""
+        self.ensure_one()
+        self._lock_for_update()
+        if self.card_fee_dispute_state in ("won", "lost"):
+            return
+        Deposit = self.env["clinic.deposit"]
+        status = dispute.get("status")
+        closed = {"won": "won", "lost": "lost", "warning_closed": "won"}.get(status)
+        amount = payment_utils.to_major_currency_units(dispute.get("amount") or 0, tx.currency_id)
+        due = (dispute.get("evidence_details") or {}).get("due_by")
+        summary = self.env._("Answer the card dispute")
+        if not self.card_fee_dispute_state:
+            self.sudo().write(
+                {"card_fee_dispute_state": "open", "card_fee_dispute_reference": dispute["id"]}
+            )
+            self.sudo().message_post(
+                body=self.env._(
+                    "The patient's bank disputes %(amount)s of the fee %(invoice)s (%(reason)s).",
+                    amount=self.currency_id.format(amount),
+                    invoice=self.card_fee_invoice_id.name,
+                    reason=dispute.get("reason") or "-",
+                )
+            )
+            self._schedule_manager_activity(
+                summary,
+                self.env._(
+                    "%(amount)s of the %(ref)s fee is disputed (%(dispute)s, %(reason)s). Send"
+                    " the evidence (booking, policy accepted, no-show) in the Stripe dashboard"
+                    " before the deadline.",
+                    amount=self.currency_id.format(amount),
+                    ref=self.name,
+                    dispute=dispute["id"],
+                    reason=dispute.get("reason") or "-",
+                ),
+                date_deadline=due and datetime.utcfromtimestamp(due).date(),
+            )
+        if not closed:
+            return
+        if closed == "lost":
+            label = self.env._("Dispute %(ref)s", ref=dispute["id"])
+            payment = Deposit._clinic_dispute_payment(dispute, tx, amount, self.patient_id)
+            credit_note = self._credit_card_fee(amount, label, payment.partner_id)
+            Deposit._reconcile_receivables(payment.move_id | credit_note)
+            fee = payment_utils.to_major_currency_units(
+                sum(bt.get("fee") or 0 for bt in dispute.get("balance_transactions") or []),
+                tx.currency_id,
+            )
+            if self.currency_id.compare_amounts(fee, 0.0) > 0:
+                Deposit._clinic_post_provider_fee(fee, dispute["id"], payment)
+            message = self.env._(
+                "The dispute on the fee %(invoice)s was lost: %(amount)s went back to the"
+                " patient's bank, with the dispute fee.",
+                invoice=self.card_fee_invoice_id.name,
+                amount=self.currency_id.format(amount),
+            )
+        else:
+            message = self.env._(
+                "The dispute on the fee %(invoice)s was won: the money stays.",
+                invoice=self.card_fee_invoice_id.name,
+            )
+        self.sudo().card_fee_dispute_state = closed
+        self.sudo().activity_ids.filtered(lambda a: a.summary == summary).action_feedback(
+            feedback=message
+        )
+        self.sudo().message_post(body=message)
 
     # ------------------------------------------------------------------------
     # Authorization holds on cards on file. A few days before a protected

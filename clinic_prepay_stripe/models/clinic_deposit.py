@@ -39,6 +39,10 @@ class ClinicDeposit(models.Model):
             )
         )
         deposit = tx._clinic_deposits()[:1]
+        fee_of = tx.invoice_ids.clinic_fee_appointment_id[:1]
+        if tx and not deposit and fee_of:
+            fee_of._clinic_stripe_fee_dispute(dispute, tx, provider)
+            return fee_of
         if not tx or not deposit:
             return False
         deposit.appointment_id._lock_for_update()
@@ -120,31 +124,12 @@ class ClinicDeposit(models.Model):
         back what was forfeited first."""
         self.ensure_one()
         currency = self.currency_id
-        journal = tx.provider_id.journal_id
         partner = self._get_refund_partner()
         held = currency.round(self.amount_refundable + self._get_unaccounted())
         excess = currency.round(min(amount - held, self.amount_forfeited))
         if currency.compare_amounts(excess, 0.0) > 0:
             self._clinic_unforfeit(excess)
-        method_line = journal.outbound_payment_method_line_ids[:1]
-        payment = (
-            self.env["account.payment"]
-            .sudo()
-            .create(
-                {
-                    "payment_type": "outbound",
-                    "partner_type": "customer",
-                    "partner_id": partner.id,
-                    "amount": amount,
-                    "currency_id": tx.currency_id.id,
-                    "journal_id": journal.id,
-                    "payment_method_line_id": method_line.id,
-                    "payment_reference": dispute["id"],
-                    "memo": self.env._("Dispute %(ref)s", ref=dispute["id"]),
-                }
-            )
-        )
-        payment.action_post()
+        payment = self._clinic_dispute_payment(dispute, tx, amount, partner)
         self._record_outside_refund(
             amount,
             payment,
@@ -164,11 +149,36 @@ class ClinicDeposit(models.Model):
             moves |= self._clinic_post_provider_fee(fee, dispute["id"], payment)
         self.sudo().dispute_move_ids = [Command.link(move.id) for move in moves]
 
+    @api.model
+    def _clinic_dispute_payment(self, dispute, tx, amount, partner):
+        """What the bank took back for a lost dispute: an outbound payment of
+        ``amount`` to ``partner`` in the provider's journal, posted."""
+        journal = tx.provider_id.journal_id
+        payment = (
+            self.env["account.payment"]
+            .sudo()
+            .create(
+                {
+                    "payment_type": "outbound",
+                    "partner_type": "customer",
+                    "partner_id": partner.id,
+                    "amount": amount,
+                    "currency_id": tx.currency_id.id,
+                    "journal_id": journal.id,
+                    "payment_method_line_id": journal.outbound_payment_method_line_ids[:1].id,
+                    "payment_reference": dispute["id"],
+                    "memo": self.env._("Dispute %(ref)s", ref=dispute["id"]),
+                }
+            )
+        )
+        payment.action_post()
+        return payment
+
+    @api.model
     def _clinic_post_provider_fee(self, fee, ref, payment):
         """The fee the provider kept, as an expense paid from its journal
         (on the same outstanding account as the money it withdrew)."""
-        self.ensure_one()
-        company = self.company_id
+        company = payment.company_id
         journal = payment.journal_id
         outstanding = payment.outstanding_account_id
         label = self.env._("Dispute fee %(ref)s", ref=ref)

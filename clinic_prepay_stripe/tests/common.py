@@ -2,6 +2,7 @@
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -15,6 +16,7 @@ from odoo.tests import HttpCase
 from .stripe_peer import API_KEY, LocalStripe
 
 WEBHOOK_SECRET = "whsec_clinic_prepay_test"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 class ClinicStripeCase(ClinicCommon, HttpCase):
@@ -83,12 +85,14 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
             timeout=10,
         ).json()
 
-    def _pay_with_stripe(self, appointment, card="4242424242424242"):
+    def _pay_with_stripe(self, appointment, card="4242424242424242", **post):
         """The patient pays the deposit on Stripe's form."""
         deposit = appointment.deposit_ids
-        return self._pay_invoice_with_stripe(deposit.invoice_id, deposit.amount_residual, card)
+        return self._pay_invoice_with_stripe(
+            deposit.invoice_id, deposit.amount_residual, card, **post
+        )
 
-    def _pay_invoice_with_stripe(self, invoice, amount, card="4242424242424242"):
+    def _pay_invoice_with_stripe(self, invoice, amount, card="4242424242424242", **post):
         """The patient pays ``amount`` of ``invoice`` on Stripe's form: Odoo
         creates the transaction and its PaymentIntent at the peer, the card
         confirms it there, and Stripe's signed ``payment_intent.succeeded``
@@ -118,7 +122,8 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
         stripe.PaymentIntent.modify(intent_id, payment_method=method.id)
         stripe.PaymentIntent.confirm(intent_id)
         intent = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
-        self.assertEqual(self._post_event("payment_intent.succeeded", intent).status_code, 200)
+        response = self._post_event("payment_intent.succeeded", intent, **post)
+        self.assertEqual(response.status_code, 200)
         self._post_process()
         tx.invalidate_recordset()
         return tx
@@ -130,6 +135,30 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
             [("state", "=", "done"), ("is_post_processed", "=", False)]
         )._post_process()
 
+    def _dispute(self, tx, status, dispute_id="dp_1QclinicDisputeA", fee=1500):
+        """A recorded Stripe dispute object, on ``tx``'s charge."""
+        dispute = json.loads((FIXTURES / "dispute.json").read_text())
+        dispute.update(
+            id=dispute_id,
+            status=status,
+            amount=round(tx.amount * 100),
+            charge=self._charge_id(tx),
+            payment_intent=tx.provider_reference,
+            created=int(time.time()),
+        )
+        dispute["evidence_details"]["due_by"] = int(time.time()) + 7 * 86400
+        for balance_tx in dispute["balance_transactions"]:
+            balance_tx.update(source=dispute_id, amount=-dispute["amount"], fee=fee)
+        return dispute
+
+    def _charge(self, tx):
+        """The charge of ``tx`` as the peer has it now (with its refunds)."""
+        return self._peer_get(f"charges/{self._charge_id(tx)}")
+
+    def _charge_id(self, tx):
+        charge = self._peer_get(f"payment_intents/{tx.provider_reference}")["latest_charge"]
+        return charge["id"] if isinstance(charge, dict) else charge
+
     def _event(self, event_type, obj, event_id=None):
         return {
             "id": event_id or f"evt_{obj['id']}_{event_type}_{time.monotonic_ns()}",
@@ -140,12 +169,17 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
             "data": {"object": obj},
         }
 
-    def _post_event(self, event_type, obj, event=None, secret=WEBHOOK_SECRET, signed=True):
+    def _post_event(
+        self, event_type, obj, event=None, secret=WEBHOOK_SECRET, signed=True, signature=None
+    ):
         """Post a Stripe event to the webhook as Stripe does: the raw JSON,
-        signed ``t=<time>,v1=<HMAC-SHA256>`` with the webhook secret."""
+        signed ``t=<time>,v1=<HMAC-SHA256>`` with the webhook secret (or the
+        header ``signature(payload)`` gives)."""
         payload = json.dumps(event or self._event(event_type, obj))
         headers = {"Content-Type": "application/json"}
-        if signed:
+        if signature:
+            headers["Stripe-Signature"] = signature(payload)
+        elif signed:
             headers["Stripe-Signature"] = stripe.WebhookSignature.generate_signature_header(
                 payload, secret
             )

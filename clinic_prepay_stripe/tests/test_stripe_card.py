@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import stripe
 from freezegun import freeze_time
@@ -127,6 +127,90 @@ class TestStripeCardOnFile(StripeCardCase):
         self.assertEqual(len(tx.payment_id), 1)
         self.assertEqual(
             len(self.env["account.payment"].search([("payment_transaction_id", "=", tx.id)])), 1
+        )
+
+    def test_dashboard_refund_of_a_fee_is_credited_and_reconciled(self):
+        """30.00 of a 100.00 no-show fee refunded in the Stripe dashboard: a
+        credit note of the fee, reconciled with Stripe's outbound payment;
+        nothing left open on the patient; a manager told."""
+        appointment = self._protected_no_show()
+        self.assertEqual(self._run_job(appointment), 1)
+        tx = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        stripe.Refund.create(payment_intent=tx.provider_reference, amount=3000)
+        charge = self._peer_get(f"payment_intents/{tx.provider_reference}")["latest_charge"]
+        charge = self._peer_get(f"charges/{charge if isinstance(charge, str) else charge['id']}")
+        self.assertEqual(self._post_event("charge.refunded", charge).status_code, 200)
+        self._post_process()
+        refund_tx = tx.child_transaction_ids
+        self.assertEqual((refund_tx.operation, refund_tx.state), ("refund", "done"))
+        self.assertEqual(refund_tx.payment_id.payment_type, "outbound")
+        invoice = appointment.card_fee_invoice_id
+        credit_note = invoice.reversal_move_ids
+        self.assertEqual(
+            (credit_note.move_type, credit_note.state, credit_note.amount_total),
+            ("out_refund", "posted", 30.0),
+        )
+        self.assertEqual(credit_note.payment_state, "paid")
+        moves = invoice | credit_note | tx.payment_id.move_id | refund_tx.payment_id.move_id
+        open_lines = moves.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        )
+        self.assertFalse(open_lines, "nothing open on the patient")
+        income = moves.line_ids.filtered(lambda line: line.account_id == self.fee_account)
+        self.assertEqual(sum(income.mapped("balance")), -70.0, "the fee kept")
+        self.assertIn("Fee refunded at the provider", appointment.activity_ids.mapped("summary"))
+        # the same event again changes nothing
+        self._post_event("charge.refunded", charge)
+        self._post_process()
+        self.assertEqual(len(invoice.reversal_move_ids), 1)
+
+    def test_a_lost_dispute_on_a_fee_leaves_the_books(self):
+        """The patient's bank disputes the charged no-show fee: a manager has
+        an activity due by the evidence deadline; lost, the money and the
+        dispute fee leave the books as for a deposit, once."""
+        appointment = self._protected_no_show()
+        self.assertEqual(self._run_job(appointment), 1)
+        tx = appointment.card_transaction_ids.filtered(lambda t: t.operation == "offline")
+        opened = self._dispute(tx, "needs_response", dispute_id="dp_clinic_fee")
+        self.assertEqual(self._post_event("charge.dispute.created", opened).status_code, 200)
+        self.assertEqual(appointment.dispute_state, "open")
+        activity = appointment.activity_ids.filtered(
+            lambda a: a.summary == "Answer the card dispute"
+        )
+        self.assertEqual(len(activity), 1)
+        due = datetime.utcfromtimestamp(opened["evidence_details"]["due_by"]).date()
+        self.assertEqual(activity.date_deadline, due)
+        lost = self._dispute(tx, "lost", dispute_id="dp_clinic_fee", fee=1500)
+        for _delivery in range(2):
+            self.assertEqual(self._post_event("charge.dispute.closed", lost).status_code, 200)
+        self.assertEqual(appointment.dispute_state, "lost")
+        self.assertEqual(appointment.card_fee_dispute_reference, "dp_clinic_fee")
+        invoice = appointment.card_fee_invoice_id
+        credit_note = invoice.reversal_move_ids
+        self.assertEqual((credit_note.state, credit_note.amount_total), ("posted", 100.0))
+        payment = self.env["account.payment"].search([("payment_reference", "=", "dp_clinic_fee")])
+        self.assertEqual((payment.payment_type, payment.amount), ("outbound", 100.0))
+        self.assertEqual(payment.journal_id, self.stripe_journal)
+        moves = invoice | credit_note | tx.payment_id.move_id | payment.move_id
+        self.assertFalse(
+            moves.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            ),
+            "nothing open on the patient",
+        )
+        fee_entry = self.env["account.move"].search(
+            [("ref", "=", "dp_clinic_fee"), ("move_type", "=", "entry")]
+        )
+        self.assertEqual(fee_entry.state, "posted")
+        self.assertEqual(
+            fee_entry.line_ids.filtered("debit").account_id,
+            self.company.clinic_provider_fee_account_id,
+        )
+        self.assertEqual(fee_entry.amount_total, 15.0)
+        self.assertFalse(
+            appointment.activity_ids.filtered(lambda a: a.summary == "Answer the card dispute"),
+            "answered: the dispute is over",
         )
 
     def test_crashed_run_does_not_charge_twice(self):

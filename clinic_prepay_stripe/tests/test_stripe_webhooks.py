@@ -1,49 +1,24 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import itertools
 import json
 import time
-from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import patch
 
 import requests
 import stripe
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .common import ClinicStripeCase
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 @tagged("post_install", "-at_install")
 class TestStripeWebhooks(ClinicStripeCase):
     """Webhook safety, dashboard refunds, refunds counted once, disputes."""
-
-    def _dispute(self, tx, status, dispute_id="dp_1QclinicDisputeA", fee=1500):
-        """A recorded Stripe dispute object, on ``tx``'s charge."""
-        dispute = json.loads((FIXTURES / "dispute.json").read_text())
-        dispute.update(
-            id=dispute_id,
-            status=status,
-            amount=round(tx.amount * 100),
-            charge=self._charge_id(tx),
-            payment_intent=tx.provider_reference,
-            created=int(time.time()),
-        )
-        dispute["evidence_details"]["due_by"] = int(time.time()) + 7 * 86400
-        for balance_tx in dispute["balance_transactions"]:
-            balance_tx.update(source=dispute_id, amount=-dispute["amount"], fee=fee)
-        return dispute
-
-    def _charge(self, tx):
-        """The charge of ``tx`` as the peer has it now (with its refunds)."""
-        return self._peer_get(f"charges/{self._charge_id(tx)}")
-
-    def _charge_id(self, tx):
-        charge = self._peer_get(f"payment_intents/{tx.provider_reference}")["latest_charge"]
-        return charge["id"] if isinstance(charge, dict) else charge
 
     def _refund_requests(self, appointment):
         return appointment.deposit_ids.refund_request_ids
@@ -125,6 +100,42 @@ class TestStripeWebhooks(ClinicStripeCase):
         self._nothing_written(appointment, events_before)
         self.assertEqual(tx.state, "done")
 
+    def test_events_signed_with_both_secrets_of_a_roll_are_accepted(self):
+        """While the clinic rolls its webhook secret Stripe signs each event
+        with both: payment events are accepted whichever ``v1`` comes first."""
+
+        def rolled(first_is_ours):
+            def header(payload):
+                timestamp = int(time.time())
+                signed = f"{timestamp}.{payload}"
+                ours = stripe.WebhookSignature._compute_signature(signed, "whsec_clinic_prepay_test")
+                other = stripe.WebhookSignature._compute_signature(signed, "whsec_the_other_one")
+                pair = (ours, other) if first_is_ours else (other, ours)
+                return f"t={timestamp},v1={pair[0]},v1={pair[1]}"
+
+            return header
+
+        for first_is_ours in (True, False):
+            with self.subTest(first_is_ours=first_is_ours):
+                appointment = self._booked(days=3 if first_is_ours else 6)
+                tx = self._pay_with_stripe(appointment, signature=rolled(first_is_ours))
+                self.assertEqual(tx.state, "done")
+                self.assertEqual(appointment.deposit_ids.state, "paid")
+                dispute = self._dispute(tx, "needs_response", dispute_id=f"dp_roll_{first_is_ours}")
+                response = self._post_event(
+                    "charge.dispute.created", dispute, signature=rolled(first_is_ours)
+                )
+                self.assertEqual(response.status_code, 200)
+        # neither secret ours: refused
+        forged = self._post_event(
+            "payment_intent.succeeded",
+            {"id": tx.provider_reference},
+            signature=lambda payload: stripe.WebhookSignature.generate_signature_header(
+                payload, "whsec_the_other_one"
+            ),
+        )
+        self.assertEqual(forged.status_code, 403)
+
     def test_an_event_delivered_five_times_acts_once(self):
         appointment = self._booked()
         tx = self._pay_with_stripe(appointment)
@@ -186,6 +197,38 @@ class TestStripeWebhooks(ClinicStripeCase):
         self._post_process()
         self.assertEqual(len(self._refund_requests(appointment)), 1)
         self.assertEqual(deposit.amount_refunded, 20.0)
+
+    def test_a_dashboard_refund_that_fails_later_is_undone_in_the_books(self):
+        """Stripe confirmed a dashboard refund, then reports it failed
+        (``charge.refund.updated``, status ``failed``): the money is back in
+        the Stripe balance, so the payment and the credit note are undone,
+        the deposit holds the money again and a manager is told."""
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        deposit = appointment.deposit_ids
+        refund = stripe.Refund.create(payment_intent=tx.provider_reference, amount=2000)
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        request = self._refund_requests(appointment)
+        self.assertEqual((request.state, deposit.amount_refunded), ("done", 20.0))
+        payment, credit_note = request.payment_id, request.credit_note_id
+        failed = dict(self._peer_get(f"refunds/{refund.id}"), status="failed")
+        for _delivery in range(2):
+            response = self._post_event("charge.refund.updated", failed)
+            self.assertEqual(response.status_code, 200)
+        self._post_process()
+        self.assertEqual(request.refund_transaction_id.state, "error")
+        self.assertEqual(request.state, "failed")
+        self.assertEqual(payment.state, "canceled")
+        reversal = credit_note.reversal_move_ids
+        self.assertEqual((reversal.state, reversal.amount_total), ("posted", 20.0))
+        self.assertEqual((deposit.state, deposit.amount_refunded), ("paid", 0.0))
+        self.assertEqual(self._deposit_balance(appointment), -50.0, "the deposit is held again")
+        moves = deposit.invoice_ids | credit_note | reversal | tx.payment_id.move_id
+        self.assertFalse(self._open_receivable(moves), "nothing open on the patient")
+        self.assertIn(
+            "Refund failed at the provider", appointment.activity_ids.mapped("summary")
+        )
 
     def _approved_refund(self):
         appointment = self._booked()
@@ -431,3 +474,126 @@ class TestStripeWebhooks(ClinicStripeCase):
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             deposit.write({"dispute_state": "won"})
         self.assertEqual(appointment.deposit_ids.dispute_state, "open")
+
+
+@tagged("post_install", "-at_install")
+class TestStripeEventOrder(ClinicStripeCase):
+    """Stripe does not promise the order of its events: a deposit paid and
+    refunded in full from the dashboard ends the same whatever order
+    ``payment_intent.succeeded``, ``charge.refunded`` and
+    ``charge.refund.updated`` arrive in."""
+
+    def _post_processing_job(self):
+        """What Odoo's post-processing job does, one transaction at a time
+        (an error is logged and the transaction retried by the next run)."""
+        txs = self.env["payment.transaction"].search([("is_post_processed", "=", False)])
+        for tx in txs.filtered(lambda t: t.state == "done"):
+            try:
+                with self.env.cr.savepoint():
+                    tx._post_process()
+            except Exception as error:  # noqa: BLE001 - the job logs and retries
+                self.fail(f"post-processing {tx.reference} raised {error!r}")
+        self.env.invalidate_all()
+
+    def _paid_and_refunded_at_stripe(self, days):
+        """A deposit paid at Stripe and refunded in full from the dashboard;
+        nothing told to Odoo yet. The three events, as Stripe sends them."""
+        appointment = self._booked(days=days)
+        deposit = appointment.deposit_ids
+        invoice = deposit.invoice_id
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.stripe.id,
+                    "payment_method_id": self.card.id,
+                    "amount": deposit.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "stripe", invoice_ids=[Command.set(invoice.ids)]
+                    ),
+                    "operation": "online_direct",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        intent_id = tx._get_processing_values()["client_secret"].split("_secret_")[0]
+        intent = self._peer_get(f"payment_intents/{intent_id}")
+        method = self._peer_card("4242424242424242", customer=intent["customer"])
+        stripe.PaymentIntent.modify(intent_id, payment_method=method.id)
+        stripe.PaymentIntent.confirm(intent_id)
+        succeeded = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
+        refund = stripe.Refund.create(payment_intent=intent_id)
+        charge = self._peer_get(f"payment_intents/{intent_id}")["latest_charge"]
+        charge = self._peer_get(f"charges/{charge if isinstance(charge, str) else charge['id']}")
+        refund = self._peer_get(f"refunds/{refund.id}")
+        events = {
+            "payment_intent.succeeded": succeeded,
+            "charge.refunded": charge,
+            "charge.refund.updated": refund,
+        }
+        return appointment, tx, events
+
+    def _end_state(self, appointment, tx):
+        deposit = appointment.deposit_ids
+        requests = deposit.refund_request_ids
+        refund_txs = tx.child_transaction_ids.filtered(lambda t: t.operation == "refund")
+        moves = (
+            deposit.invoice_ids
+            | requests.credit_note_id
+            | tx.payment_id.move_id
+            | refund_txs.payment_id.move_id
+        )
+        open_receivable = sum(
+            moves.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            ).mapped("amount_residual")
+        )
+        return {
+            "tx": tx.state,
+            "inbound": len(tx.payment_id),
+            "refund txs": [(t.state, t.amount) for t in refund_txs],
+            "outbound": len(refund_txs.payment_id),
+            "requests": [(r.state, r.method, r.amount) for r in requests],
+            "deposit": (deposit.state, deposit.amount_paid, deposit.amount_refunded),
+            "appointment": appointment.state,
+            "open receivable": open_receivable,
+            "deposit balance": self._deposit_balance(appointment),
+        }
+
+    def test_every_order_of_the_three_events_ends_the_same(self):
+        orders = list(
+            itertools.permutations(
+                ("payment_intent.succeeded", "charge.refunded", "charge.refund.updated")
+            )
+        )
+        ends = {}
+        for days, order in enumerate(orders, start=3):
+            with self.subTest(order=order):
+                appointment, tx, events = self._paid_and_refunded_at_stripe(days)
+                for event_type in order:
+                    with mute_logger("odoo.addons.payment_stripe.controllers.main"):
+                        response = self._post_event(event_type, events[event_type])
+                    self.assertEqual(response.status_code, 200)
+                    self._post_processing_job()
+                ends[order] = self._end_state(appointment, tx)
+        in_order = ends[orders[0]]
+        self.assertEqual(
+            in_order,
+            {
+                "tx": "done",
+                "inbound": 1,
+                "refund txs": [("done", -50.0)],
+                "outbound": 1,
+                "requests": [("done", "outside", 50.0)],
+                "deposit": ("paid", 50.0, 50.0),
+                "appointment": "confirmed",
+                "open receivable": 0,
+                "deposit balance": 0.0,
+            },
+        )
+        for order, end in ends.items():
+            self.assertEqual(end, in_order, order)

@@ -1,1 +1,1 @@
-from . import test_booking, test_self_service
+from . import test_booking, test_self_service, test_waitlist_online
