@@ -528,7 +528,11 @@ class ClinicAppointment(models.Model):
         """The calendar's title: whether the deposit is paid (an unpaid one
         shows the clinic's currency symbol), then who and what."""
         for appointment in self:
-            markers = {"paid": "✔ ", "partial": "◐ ", "unpaid": f"{appointment.currency_id.symbol} "}
+            markers = {
+                "paid": "✔ ",
+                "partial": "◐ ",
+                "unpaid": f"{appointment.currency_id.symbol} ",
+            }
             appointment.calendar_title = markers.get(appointment.payment_status, "") + " - ".join(
                 part
                 for part in (appointment.patient_id.name, appointment.treatment_id.name)
@@ -1357,9 +1361,7 @@ class ClinicAppointment(models.Model):
                     )
                 )
             kept = appointment.treatment_id.late_cancel_forfeit_percent
-            overrides = bool(kept) and not appointment.currency_id.is_zero(
-                appointment.amount_paid
-            )
+            overrides = bool(kept) and not appointment.currency_id.is_zero(appointment.amount_paid)
             if overrides:
                 refund_reason = self.env._(
                     "Cancelled by the clinic inside the late window, where the patient's own"

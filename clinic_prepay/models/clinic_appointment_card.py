@@ -300,7 +300,8 @@ class ClinicAppointment(models.Model):
                 SQL(
                     """
                     SELECT a.id FROM clinic_appointment a
-                     WHERE a.card_fee_state = 'pending' AND NOT COALESCE(a.card_fee_to_check, false)
+                     WHERE a.card_fee_state = 'pending'
+                       AND NOT COALESCE(a.card_fee_to_check, false)
                        AND EXISTS (
                            SELECT 1 FROM account_invoice_transaction_rel r
                              JOIN payment_transaction t ON t.id = r.transaction_id

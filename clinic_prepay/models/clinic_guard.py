@@ -74,7 +74,11 @@ class ClinicGuardMixin(models.AbstractModel):
             )
         for name, value in vals.items():
             field = self._fields.get(name)
-            if field is not None and value is not False and not self._clinic_value_fits(field, value):
+            if (
+                field is not None
+                and value is not False
+                and not self._clinic_value_fits(field, value)
+            ):
                 raise ValidationError(
                     self.env._(
                         "%(field)s: %(value)r is not a valid value.",

@@ -131,7 +131,9 @@ class ClinicRefundRequest(models.Model):
         for request in self:
             threshold = request.company_id.clinic_refund_double_approval_amount
             others = request.deposit_id.refund_request_ids.filtered(
-                lambda r: r.state in ("approved", "in_progress", "done") and r != request
+                lambda r, request=request: (
+                    r.state in ("approved", "in_progress", "done") and r != request
+                )
             )
             total = request.amount + sum(others.mapped("amount_approved"))
             request.needs_second_approval = (

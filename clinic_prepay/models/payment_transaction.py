@@ -169,12 +169,16 @@ class PaymentTransaction(models.Model):
         # payment's own success reached Odoo is such a child: the money
         # received is still recorded
         for tx in done.sudo().filtered(
-            lambda t: not t.payment_id
-            and t.operation != "validation"
-            and t.child_transaction_ids.filtered(lambda c: c.state in ("done", "cancel"))
-            and all(
-                c.operation == "refund"
-                for c in t.child_transaction_ids.filtered(lambda c: c.state in ("done", "cancel"))
+            lambda t: (
+                not t.payment_id
+                and t.operation != "validation"
+                and t.child_transaction_ids.filtered(lambda c: c.state in ("done", "cancel"))
+                and all(
+                    c.operation == "refund"
+                    for c in t.child_transaction_ids.filtered(
+                        lambda c: c.state in ("done", "cancel")
+                    )
+                )
             )
         ):
             tx.with_company(tx.company_id)._create_payment()

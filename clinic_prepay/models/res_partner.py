@@ -78,19 +78,24 @@ class ResPartner(models.Model):
         and portal rights follow the commercial entity, as Odoo's accounting
         does, so filing contacts under one another must not move money or
         health data."""
-        if self.env.su or not partners or self.env.user.has_group(
-            "clinic_prepay.group_clinic_manager"
+        if (
+            self.env.su
+            or not partners
+            or self.env.user.has_group("clinic_prepay.group_clinic_manager")
         ):
             return
         Partner = self.sudo().with_context(active_test=False)
         family = Partner.search(
             [("id", "child_of", Partner.browse(partners.ids).commercial_partner_id.ids)]
         )
-        patients = family.filtered("clinic_deposit_exempt") or self.env[
-            "clinic.appointment"
-        ].sudo().with_context(active_test=False).search(
-            [("patient_id", "in", family.ids)], limit=1
-        ).patient_id
+        patients = (
+            family.filtered("clinic_deposit_exempt")
+            or self.env["clinic.appointment"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("patient_id", "in", family.ids)], limit=1)
+            .patient_id
+        )
         if patients:
             raise AccessError(
                 self.env._(

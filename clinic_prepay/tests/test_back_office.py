@@ -186,7 +186,9 @@ class TestBackOffice(ClinicPaymentCommon):
         )
         # the calendar's title says whether the deposit is paid
         self.assertEqual(self.company.currency_id.symbol, "$")
-        self.assertEqual(booked.calendar_title, "$ Patricia Patient - Botox", "the clinic's currency")
+        self.assertEqual(
+            booked.calendar_title, "$ Patricia Patient - Botox", "the clinic's currency"
+        )
         self._pay_online(booked)
         self.assertEqual(booked.calendar_title, "✔ Patricia Patient - Botox")
         self.assertEqual(booked.event_id.name, "Patricia Patient - Botox")
@@ -389,7 +391,9 @@ class TestBackOffice(ClinicPaymentCommon):
         self.env["clinic.appointment.mail"]._cron_send()
         self.assertEqual(len(self._mails_about(first, "is confirmed")), 1)
         self.assertEqual(len(self._mails_about(second, "is cancelled")), 1)
-        self.assertFalse(self.env["clinic.appointment.mail"].search([("appointment_id", "=", first.id)]))
+        self.assertFalse(
+            self.env["clinic.appointment.mail"].search([("appointment_id", "=", first.id)])
+        )
         self.assertEqual(first.access_token, token, "rendering wrote no token")
 
     def _mails_about(self, appointment, subject):

@@ -320,7 +320,9 @@ class TestClinicAppointment(ClinicPaymentCommon):
         self.env[action["res_model"]].with_user(self.front_desk).with_context(
             **action["context"]
         ).create({"note": "Power cut"}).action_confirm()
-        self.assertEqual((appointment.cancel_reason, appointment.cancel_note), ("clinic", "Power cut"))
+        self.assertEqual(
+            (appointment.cancel_reason, appointment.cancel_note), ("clinic", "Power cut")
+        )
         self.assertEqual(appointment.amount_refundable, 50.0)
         self.assertEqual(appointment.amount_forfeited, 0.0)
 

@@ -383,7 +383,9 @@ class TestClinicConcurrency(BaseCase):
             )
             appointments = env["clinic.appointment"].create(
                 [
-                    dict(self._vals(start=NOW + timedelta(days=402, hours=h)), patient_id=patient.id)
+                    dict(
+                        self._vals(start=NOW + timedelta(days=402, hours=h)), patient_id=patient.id
+                    )
                     for h in (0, 2, 4)
                 ]
             )

@@ -90,7 +90,9 @@ class TestExemptionsAndRisk(ClinicCommon):
     def test_the_risk_rule_is_the_appointments_company(self):
         """The threshold is the clinic's whose appointment it is, and only the
         visits missed there count, whatever company the user works in."""
-        other = self.env["res.company"].create({"name": "Other Clinic", "clinic_risk_threshold": 1})
+        other = self.env["res.company"].create(
+            {"name": "Other Clinic", "clinic_risk_threshold": 1}
+        )
         self.front_desk.write({"company_ids": [(4, other.id)]})
         self.company.clinic_risk_threshold = 0
         missed = self._booked(days=1)

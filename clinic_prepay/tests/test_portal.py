@@ -176,7 +176,9 @@ class TestClinicPortal(HttpCase):
                 "invoice_ids": [Command.set(invoice.ids)],
             }
         )
-        tx._handle_notification_data("demo", {"reference": tx.reference, "simulated_state": "done"})
+        tx._handle_notification_data(
+            "demo", {"reference": tx.reference, "simulated_state": "done"}
+        )
         self.authenticate("portal_patricia", "portal_patricia")
         self.session[PaymentPostProcessing.MONITORED_TX_ID_KEY] = tx.id
         http.root.session_store.save(self.session)

@@ -194,8 +194,9 @@ class TestStripeCardOnFile(StripeCardCase):
         moves = invoice | credit_note | tx.payment_id.move_id | payment.move_id
         self.assertFalse(
             moves.line_ids.filtered(
-                lambda line: line.account_id.account_type == "asset_receivable"
-                and not line.reconciled
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                )
             ),
             "nothing open on the patient",
         )

@@ -108,7 +108,9 @@ class TestStripeWebhooks(ClinicStripeCase):
             def header(payload):
                 timestamp = int(time.time())
                 signed = f"{timestamp}.{payload}"
-                ours = stripe.WebhookSignature._compute_signature(signed, "whsec_clinic_prepay_test")
+                ours = stripe.WebhookSignature._compute_signature(
+                    signed, "whsec_clinic_prepay_test"
+                )
                 other = stripe.WebhookSignature._compute_signature(signed, "whsec_the_other_one")
                 pair = (ours, other) if first_is_ours else (other, ours)
                 return f"t={timestamp},v1={pair[0]},v1={pair[1]}"
@@ -121,7 +123,9 @@ class TestStripeWebhooks(ClinicStripeCase):
                 tx = self._pay_with_stripe(appointment, signature=rolled(first_is_ours))
                 self.assertEqual(tx.state, "done")
                 self.assertEqual(appointment.deposit_ids.state, "paid")
-                dispute = self._dispute(tx, "needs_response", dispute_id=f"dp_roll_{first_is_ours}")
+                dispute = self._dispute(
+                    tx, "needs_response", dispute_id=f"dp_roll_{first_is_ours}"
+                )
                 response = self._post_event(
                     "charge.dispute.created", dispute, signature=rolled(first_is_ours)
                 )
@@ -226,9 +230,7 @@ class TestStripeWebhooks(ClinicStripeCase):
         self.assertEqual(self._deposit_balance(appointment), -50.0, "the deposit is held again")
         moves = deposit.invoice_ids | credit_note | reversal | tx.payment_id.move_id
         self.assertFalse(self._open_receivable(moves), "nothing open on the patient")
-        self.assertIn(
-            "Refund failed at the provider", appointment.activity_ids.mapped("summary")
-        )
+        self.assertIn("Refund failed at the provider", appointment.activity_ids.mapped("summary"))
 
     def _approved_refund(self):
         appointment = self._booked()
@@ -491,7 +493,7 @@ class TestStripeEventOrder(ClinicStripeCase):
             try:
                 with self.env.cr.savepoint():
                     tx._post_process()
-            except Exception as error:  # noqa: BLE001 - the job logs and retries
+            except Exception as error:
                 self.fail(f"post-processing {tx.reference} raised {error!r}")
         self.env.invalidate_all()
 
@@ -548,8 +550,9 @@ class TestStripeEventOrder(ClinicStripeCase):
         )
         open_receivable = sum(
             moves.line_ids.filtered(
-                lambda line: line.account_id.account_type == "asset_receivable"
-                and not line.reconciled
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                )
             ).mapped("amount_residual")
         )
         return {
