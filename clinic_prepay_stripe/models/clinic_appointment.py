@@ -295,8 +295,8 @@ class ClinicAppointment(models.Model):
         self._release_holds_of_ended()
         return res
 
-    def _cancel(self, reason, forfeit_percent):
-        res = super()._cancel(reason, forfeit_percent)
+    def _cancel(self, reason, forfeit_percent, **kwargs):
+        res = super()._cancel(reason, forfeit_percent, **kwargs)
         self._release_holds_of_ended()
         return res
 
