@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -57,6 +58,16 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
         cls.card = cls.env.ref("payment.payment_method_card")
         cls.card.active = True
         cls.stripe_journal = cls.stripe.journal_id
+
+    def setUp(self):
+        super().setUp()
+        # The peer, like Stripe, answers a repeated idempotency key with its
+        # first answer. Keys derive from the database's uuid and the
+        # transaction's reference; references restart in each test's
+        # rolled-back transaction (on a fresh database even the sequence's
+        # date range does), so each test gets a database uuid of its own, as
+        # if it were its own database.
+        self.env["ir.config_parameter"].sudo().set_param("database.uuid", str(uuid.uuid4()))
 
     # -- helpers -----------------------------------------------------------
 
