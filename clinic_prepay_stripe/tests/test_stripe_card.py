@@ -340,6 +340,49 @@ class TestStripeCardHold(StripeCardCase):
         self.assertEqual(tx.payment_id.journal_id, self.stripe_journal)
         self.assertEqual(appointment.card_fee_invoice_id, tx.invoice_ids)
 
+    def test_a_captured_hold_refunded_then_disputed_stays_in_the_books(self):
+        """The captured hold is a card fee charge like any other: a dashboard
+        refund of part of it gets a credit note, a dispute of the rest an
+        activity and, lost, its money and fee in the books."""
+        appointment = self._held()
+        tx = appointment.card_hold_transaction_id
+        with freeze_time(appointment.start + timedelta(hours=1)):
+            appointment.action_no_show()
+        self._run_job(appointment)
+        self.assertEqual((appointment.card_fee_state, tx.state), ("paid", "done"))
+        stripe.Refund.create(payment_intent=tx.provider_reference, amount=4000)
+        charge = self._peer_intent(tx)["latest_charge"]
+        charge = self._peer_get(f"charges/{charge if isinstance(charge, str) else charge['id']}")
+        self.assertEqual(self._post_event("charge.refunded", charge).status_code, 200)
+        self._post_process()
+        invoice = appointment.card_fee_invoice_id
+        refund_note = invoice.reversal_move_ids
+        self.assertEqual((refund_note.state, refund_note.amount_total), ("posted", 40.0))
+        dispute = dict(
+            self._dispute(tx, "lost", dispute_id="dp_clinic_hold"),
+            amount=6000,
+            charge=charge["id"],
+        )
+        self.assertEqual(self._post_event("charge.dispute.closed", dispute).status_code, 200)
+        self.assertEqual(appointment.dispute_state, "lost")
+        notes = invoice.reversal_move_ids
+        self.assertEqual(sorted(notes.mapped("amount_total")), [40.0, 60.0])
+        payments = tx.payment_id | tx.child_transaction_ids.payment_id
+        payments |= self.env["account.payment"].search(
+            [("payment_reference", "=", "dp_clinic_hold")]
+        )
+        moves = invoice | notes | payments.move_id
+        self.assertFalse(
+            moves.line_ids.filtered(
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                )
+            ),
+            "nothing open on the patient",
+        )
+        income = moves.line_ids.filtered(lambda line: line.account_id == self.fee_account)
+        self.assertEqual(sum(income.mapped("balance")), 0.0, "the whole fee went back")
+
     def test_visit_releases_the_hold(self):
         appointment = self._held()
         tx = appointment.card_hold_transaction_id
