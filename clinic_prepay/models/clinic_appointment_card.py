@@ -368,6 +368,14 @@ class ClinicAppointment(models.Model):
         )[:1]
         if not tx:
             return
+        if not tx.provider_id._clinic_token_request_is_idempotent():
+            self._card_fee_to_check(
+                self.env._(
+                    "no answer, and %(provider)s may charge a request sent again twice",
+                    provider=tx.provider_id.name,
+                )
+            )
+            return
         if self.card_fee_attempts >= FEE_ATTEMPTS:
             self._card_fee_to_check(
                 self.env._("no answer after %(count)s requests", count=self.card_fee_attempts)

@@ -663,7 +663,9 @@ class ClinicDeposit(models.Model):
 
     def _record_refund(self, amount):
         """``amount`` went back to the patient: what was refundable first,
-        then (a refund made at the provider) money the deposit still held."""
+        then (a refund made at the provider) money the deposit still held.
+        Returns what was taken from the refundable money (one deposit)."""
+        from_refundable = 0.0
         for deposit in self:
             from_refundable = min(amount, deposit.amount_refundable)
             deposit._set_amounts(refunded=amount, refundable=-from_refundable)
@@ -672,6 +674,7 @@ class ClinicDeposit(models.Model):
                 deposit.amount_forfeited or deposit.amount_applied or holds
             ):
                 deposit._set_state("refunded")
+        return from_refundable
 
     def _record_outside_refund(self, amount, payment, reason, label=None, refund_tx=None):
         """Money that left outside a refund request (refunded at the
@@ -701,9 +704,12 @@ class ClinicDeposit(models.Model):
             partner=payment.partner_id.commercial_partner_id or self._get_refund_partner(),
         )
         self._reconcile_receivables(payment.move_id | credit_note)
-        self._record_refund(min(amount, held))
+        recorded = min(amount, held)
+        from_refundable = self._record_refund(recorded)
         request.write(
             {
+                "amount_recorded": recorded,
+                "amount_recorded_refundable": from_refundable,
                 "state": "done",
                 "done_date": fields.Datetime.now(),
                 "credit_note_id": credit_note.id,

@@ -84,6 +84,14 @@ class ClinicRefundRequest(models.Model):
         "res.users", string="Second Approver", readonly=True, copy=False, tracking=True
     )
     amount_approved = fields.Monetary(readonly=True, copy=False)
+    amount_recorded = fields.Monetary(
+        readonly=True, copy=False, help="What the deposit counted as refunded by this request."
+    )
+    amount_recorded_refundable = fields.Monetary(
+        readonly=True,
+        copy=False,
+        help="Of that, what had been refundable (the rest was money the deposit held).",
+    )
     needs_second_approval = fields.Boolean(compute="_compute_needs_second_approval")
     submit_date = fields.Datetime(readonly=True, copy=False)
     approval_date = fields.Datetime(readonly=True, copy=False)
@@ -491,9 +499,11 @@ class ClinicRefundRequest(models.Model):
         deposit = self.deposit_id
         if payment:
             deposit._reconcile_receivables(payment.move_id | self.credit_note_id)
-        deposit._record_refund(self.amount)
+        from_refundable = deposit._record_refund(self.amount)
         self.write(
             {
+                "amount_recorded": self.amount,
+                "amount_recorded_refundable": from_refundable,
                 "state": "done",
                 "done_date": fields.Datetime.now(),
                 "payment_id": payment.id,
@@ -567,12 +577,15 @@ class ClinicRefundRequest(models.Model):
                     ],
                     cancel=True,
                 )
-            refunded = min(request.amount, deposit.amount_refunded)
-            deltas = {"refunded": -refunded}
-            if request.method != "outside":
-                # what the clinic had decided to give back is refundable again
-                deltas["refundable"] = refunded
-            deposit._set_amounts(**deltas)
+            # exactly what the refund moved: what it counted as refunded, of
+            # which what had been refundable (the rest was money held)
+            recorded = request.amount_recorded
+            from_refundable = request.amount_recorded_refundable
+            if not recorded:
+                # a request done before these amounts were kept
+                recorded = min(request.amount, deposit.amount_refunded)
+                from_refundable = recorded if request.method != "outside" else 0.0
+            deposit._set_amounts(refunded=-recorded, refundable=from_refundable)
             if deposit.state == "refunded":
                 deposit._set_state("paid")
             request.write({"state": "failed", "provider_attempt": request.provider_attempt + 1})

@@ -61,6 +61,13 @@ class ResPartner(models.Model):
             moved = self.filtered(lambda p: p.parent_id.id != (vals["parent_id"] or False))
             if moved:
                 self._clinic_check_family_link(moved | self.browse(vals["parent_id"] or []))
+        if "is_company" in vals:
+            # a contact under another one joins or leaves its commercial entity
+            moved = self.filtered(
+                lambda p: p.parent_id and p.is_company != bool(vals["is_company"])
+            )
+            if moved:
+                self._clinic_check_family_link(moved | moved.parent_id)
         if EXEMPTION_FIELDS & set(vals):
             self._clinic_check_exemption_rights()
             vals = {**vals, **self._clinic_exemption_stamp(vals)}
@@ -147,7 +154,7 @@ class ResPartner(models.Model):
         if not commercial.ids:
             return {}
         self.env["clinic.appointment"].flush_model(
-            ["patient_id", "state", "cancel_reason", "start"]
+            ["patient_id", "state", "cancel_reason", "start", "company_id"]
         )
         self.env.cr.execute(
             """

@@ -394,6 +394,40 @@ class TestCardOnFile(ClinicPaymentCommon):
         self.assertEqual(appointment.card_fee_invoice_id.payment_state, "paid")
         self.assertFalse(appointment.activity_ids)
 
+    def test_a_fee_with_a_provider_without_idempotency_is_not_asked_again(self):
+        """A provider that gets no idempotency key could charge a request
+        sent again twice: the killed fee goes to a manager instead."""
+
+        class Killed(BaseException):
+            pass
+
+        appointment = self._protected()
+        self._no_show(appointment)
+        Transaction = type(self.env["payment.transaction"])
+        Provider = type(self.env["payment.provider"])
+        sent = []
+
+        def killed(tx):
+            sent.append(tx.reference)
+            raise Killed()
+
+        with (
+            patch.object(Transaction, "_send_payment_request", killed),
+            patch.object(Provider, "_clinic_token_request_is_idempotent", lambda provider: False),
+        ):
+            try:
+                self._charge_job(appointment.card_fee_due + timedelta(minutes=5))
+            except Killed:
+                sent.append("killed")
+            tx = appointment.card_fee_invoice_id.transaction_ids
+            self.assertEqual(self._charge_job(tx.write_date + timedelta(minutes=11)), 1)
+            self.assertEqual(self._charge_job(tx.write_date + timedelta(hours=1)), 0)
+        self.assertEqual(sent, [f"{appointment.name}-FEE", "killed"], "sent once")
+        self.assertTrue(appointment.card_fee_to_check)
+        self.assertEqual(
+            appointment.activity_ids.mapped("summary"), ["Card fee: check the charge"]
+        )
+
     def test_a_fee_never_answered_goes_to_a_manager(self):
         """Every request dies before its answer: after three, a manager
         checks the charge and no job asks again."""

@@ -237,6 +237,23 @@ class TestPatientIdentity(ClinicCommon):
             self.patient.with_user(self.front_desk).write({"parent_id": False})
         self.assertEqual(self.patient.parent_id, caller)
 
+    def test_the_desk_cannot_join_a_company_contact_to_a_patients_family(self):
+        """A contact filed under a patient as a company of its own is outside
+        the family; making it an individual would join it."""
+        exempt = self.patient2
+        exempt.with_user(self.manager).write(
+            {"clinic_deposit_exempt": True, "clinic_exempt_reason": "VIP"}
+        )
+        branch = (
+            self.env["res.partner"]
+            .with_user(self.manager)
+            .create({"name": "Branch", "parent_id": exempt.id, "is_company": True})
+        )
+        self.assertEqual(branch.commercial_partner_id, branch)
+        with self.assertRaises(AccessError):
+            branch.with_user(self.front_desk).write({"is_company": False})
+        self.assertEqual(branch.commercial_partner_id, branch)
+
     def test_a_patient_of_the_portal_does_not_see_another_through_a_link(self):
         users = [
             new_test_user(self.env, login=login, name=login, groups="base.group_portal")

@@ -33,8 +33,9 @@ class ClinicAppointment(models.Model):
             )
 
     def _search_dispute_state(self, operator, value):
+        negative = operator in ("!=", "not in") or (operator == "=" and not value)
         return [
-            "|",
+            "&" if negative else "|",
             ("deposit_ids.dispute_state", operator, value),
             ("card_fee_dispute_state", operator, value),
         ]

@@ -174,6 +174,10 @@ class TestStripeCardOnFile(StripeCardCase):
         opened = self._dispute(tx, "needs_response", dispute_id="dp_clinic_fee")
         self.assertEqual(self._post_event("charge.dispute.created", opened).status_code, 200)
         self.assertEqual(appointment.dispute_state, "open")
+        Appointment = self.env["clinic.appointment"]
+        self.assertIn(appointment, Appointment.search([("dispute_state", "=", "open")]))
+        self.assertNotIn(appointment, Appointment.search([("dispute_state", "=", False)]))
+        self.assertNotIn(appointment, Appointment.search([("dispute_state", "!=", "open")]))
         activity = appointment.activity_ids.filtered(
             lambda a: a.summary == "Answer the card dispute"
         )

@@ -232,6 +232,28 @@ class TestStripeWebhooks(ClinicStripeCase):
         self.assertFalse(self._open_receivable(moves), "nothing open on the patient")
         self.assertIn("Refund failed at the provider", appointment.activity_ids.mapped("summary"))
 
+    def test_a_failed_dashboard_refund_gives_back_exactly_what_it_took(self):
+        """On a cancelled booking whose money is refundable (its request
+        rejected), a dashboard refund takes 20.00 of it; when Stripe reports
+        it failed, the 20.00 is refundable again, not lost."""
+        appointment = self._booked()
+        tx = self._pay_with_stripe(appointment)
+        deposit = appointment.deposit_ids
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        policy = self._refund_requests(appointment)
+        policy.with_user(self.manager).write({"reject_reason": "Asked by phone"})
+        policy.with_user(self.manager).action_reject()
+        self.assertEqual(deposit.amount_refundable, 50.0)
+        refund = stripe.Refund.create(payment_intent=tx.provider_reference, amount=2000)
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        self.assertEqual((deposit.amount_refundable, deposit.amount_refunded), (30.0, 20.0))
+        failed = dict(self._peer_get(f"refunds/{refund.id}"), status="failed")
+        self._post_event("charge.refund.updated", failed)
+        self._post_process()
+        self.assertEqual((deposit.amount_refundable, deposit.amount_refunded), (50.0, 0.0))
+        self.assertEqual(self._deposit_balance(appointment), -50.0)
+
     def _approved_refund(self):
         appointment = self._booked()
         tx = self._pay_with_stripe(appointment)
