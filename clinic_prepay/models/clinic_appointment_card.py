@@ -269,62 +269,49 @@ class ClinicAppointment(models.Model):
         key again. A failure before the call gives the patient a payment link;
         one after it leaves the fee "pending" with a manager activity.
         """
-        done = 0
-        while done < limit:
-            self.env.flush_all()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT id FROM clinic_appointment
-                     WHERE card_fee_state = 'due' AND card_fee_due <= %(now)s
-                     ORDER BY card_fee_due, id
-                     LIMIT 1
-                       FOR UPDATE SKIP LOCKED
-                    """,
-                    now=fields.Datetime.now(),
-                )
-            )
-            row = self.env.cr.fetchone()
-            if not row:
-                break
-            appointment = self.browse(row[0])
-            appointment.invalidate_recordset()
-            appointment._charge_card_fee(commit=True)
-            done += 1
-            if self._can_commit():
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        due = SQL(
+            """
+            SELECT id FROM clinic_appointment
+             WHERE card_fee_state = 'due' AND card_fee_due <= %(now)s
+             ORDER BY card_fee_due, id
+             LIMIT 1
+               FOR UPDATE SKIP LOCKED
+            """,
+            now=fields.Datetime.now(),
+        )
         # fees whose request got no answer: the job died during the call
-        while done < limit:
-            self.env.flush_all()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT a.id FROM clinic_appointment a
-                     WHERE a.card_fee_state = 'pending'
-                       AND NOT COALESCE(a.card_fee_to_check, false)
-                       AND EXISTS (
-                           SELECT 1 FROM account_invoice_transaction_rel r
-                             JOIN payment_transaction t ON t.id = r.transaction_id
-                            WHERE r.invoice_id = a.card_fee_invoice_id
-                              AND t.operation = 'offline' AND t.state = 'draft'
-                              AND t.write_date < %(stale)s
-                       )
-                     ORDER BY a.id
-                     LIMIT 1
-                       FOR UPDATE OF a SKIP LOCKED
-                    """,
-                    stale=fields.Datetime.now() - timedelta(minutes=STALE_FEE_MINUTES),
-                )
-            )
-            row = self.env.cr.fetchone()
-            if not row:
-                break
-            appointment = self.browse(row[0])
-            appointment.invalidate_recordset()
-            appointment._retry_card_fee(commit=True)
-            done += 1
-            if self._can_commit():
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        unanswered = SQL(
+            """
+            SELECT a.id FROM clinic_appointment a
+             WHERE a.card_fee_state = 'pending'
+               AND NOT COALESCE(a.card_fee_to_check, false)
+               AND EXISTS (
+                   SELECT 1 FROM account_invoice_transaction_rel r
+                     JOIN payment_transaction t ON t.id = r.transaction_id
+                    WHERE r.invoice_id = a.card_fee_invoice_id
+                      AND t.operation = 'offline' AND t.state = 'draft'
+                      AND t.write_date < %(stale)s
+               )
+             ORDER BY a.id
+             LIMIT 1
+               FOR UPDATE OF a SKIP LOCKED
+            """,
+            stale=fields.Datetime.now() - timedelta(minutes=STALE_FEE_MINUTES),
+        )
+        done = 0
+        for query, charge in ((due, "_charge_card_fee"), (unanswered, "_retry_card_fee")):
+            while done < limit:
+                self.env.flush_all()
+                self.env.cr.execute(query)
+                row = self.env.cr.fetchone()
+                if not row:
+                    break
+                appointment = self.browse(row[0])
+                appointment.invalidate_recordset()
+                getattr(appointment, charge)(commit=True)
+                done += 1
+                if self._can_commit():
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
     def _charge_card_fee(self, commit=False):

@@ -103,11 +103,10 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
             deposit.invoice_id, deposit.amount_residual, card, **post
         )
 
-    def _pay_invoice_with_stripe(self, invoice, amount, card="4242424242424242", **post):
-        """The patient pays ``amount`` of ``invoice`` on Stripe's form: Odoo
-        creates the transaction and its PaymentIntent at the peer, the card
-        confirms it there, and Stripe's signed ``payment_intent.succeeded``
-        reaches the webhook."""
+    def _paid_at_stripe(self, invoice, amount, card="4242424242424242"):
+        """Odoo creates the transaction of ``amount`` for ``invoice`` and its
+        PaymentIntent at the peer, and the card confirms it there; nothing is
+        told to Odoo yet. Returns the transaction and the succeeded intent."""
         tx = (
             self.env["payment.transaction"]
             .sudo()
@@ -132,7 +131,12 @@ class ClinicStripeCase(ClinicCommon, HttpCase):
         method = self._peer_card(card, customer=intent["customer"])
         stripe.PaymentIntent.modify(intent_id, payment_method=method.id)
         stripe.PaymentIntent.confirm(intent_id)
-        intent = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
+        return tx, self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
+
+    def _pay_invoice_with_stripe(self, invoice, amount, card="4242424242424242", **post):
+        """The patient pays ``amount`` of ``invoice`` on Stripe's form, and
+        Stripe's signed ``payment_intent.succeeded`` reaches the webhook."""
+        tx, intent = self._paid_at_stripe(invoice, amount, card)
         response = self._post_event("payment_intent.succeeded", intent, **post)
         self.assertEqual(response.status_code, 200)
         self._post_process()

@@ -8,7 +8,6 @@ from unittest.mock import patch
 import requests
 import stripe
 
-from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -524,31 +523,8 @@ class TestStripeEventOrder(ClinicStripeCase):
         nothing told to Odoo yet. The three events, as Stripe sends them."""
         appointment = self._booked(days=days)
         deposit = appointment.deposit_ids
-        invoice = deposit.invoice_id
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
-                {
-                    "provider_id": self.stripe.id,
-                    "payment_method_id": self.card.id,
-                    "amount": deposit.amount_residual,
-                    "currency_id": invoice.currency_id.id,
-                    "partner_id": invoice.partner_id.id,
-                    "reference": self.env["payment.transaction"]._compute_reference(
-                        "stripe", invoice_ids=[Command.set(invoice.ids)]
-                    ),
-                    "operation": "online_direct",
-                    "invoice_ids": [Command.set(invoice.ids)],
-                }
-            )
-        )
-        intent_id = tx._get_processing_values()["client_secret"].split("_secret_")[0]
-        intent = self._peer_get(f"payment_intents/{intent_id}")
-        method = self._peer_card("4242424242424242", customer=intent["customer"])
-        stripe.PaymentIntent.modify(intent_id, payment_method=method.id)
-        stripe.PaymentIntent.confirm(intent_id)
-        succeeded = self._peer_get(f"payment_intents/{intent_id}?expand[]=payment_method")
+        tx, succeeded = self._paid_at_stripe(deposit.invoice_id, deposit.amount_residual)
+        intent_id = succeeded["id"]
         refund = stripe.Refund.create(payment_intent=intent_id)
         charge = self._peer_get(f"payment_intents/{intent_id}")["latest_charge"]
         charge = self._peer_get(f"charges/{charge if isinstance(charge, str) else charge['id']}")
