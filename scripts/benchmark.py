@@ -103,6 +103,20 @@ class Bench:
         self.provider = env.ref("payment.payment_provider_demo")
         self.provider.write({"state": "test", "is_published": True})
         self.method = env.ref("payment_demo.payment_method_demo")
+        self.course_card = None
+        if "clinic_wallet_card_id" in env["account.move"]._fields:
+            # the wallet: a patient with a course of the treatment, paid
+            course = env["loyalty.program"].create(
+                {
+                    "name": "Bench peel course",
+                    "program_type": "clinic_course",
+                    "clinic_treatment_ids": [Command.set(self.treatment.ids)],
+                    "clinic_session_count": 1000,
+                    "clinic_price": 50000.0,
+                }
+            )
+            self.course_card = env["loyalty.card"]._clinic_sell_course(course, self.patients[1])
+            self.course_card._clinic_register_desk_payment(self.bank)
         self.cr.commit()
 
     def _start(self, practitioner, days=3):
@@ -253,6 +267,48 @@ class Bench:
                 (self.accountant, lambda: self._start(self.practitioners[19]), core_book, 1),
             )
         )
+
+        if self.course_card:
+            course_patient, card_id = self.patients[1], self.course_card.id
+
+            def book_course(env, start):
+                appointment = env["clinic.appointment"].create(
+                    {
+                        "patient_id": course_patient.id,
+                        "treatment_id": self.treatment.id,
+                        "practitioner_id": doctor.id,
+                        "start": start,
+                    }
+                )
+                appointment.action_book()
+
+            def core_course(env, start):
+                # the event, and a loyalty card spending one point with its history
+                env["calendar.event"].sudo().with_context(
+                    no_mail_to_attendees=True, mail_create_nolog=True
+                ).create(
+                    {
+                        "name": "Bench peel - Bench Patient",
+                        "start": start,
+                        "stop": start + timedelta(hours=1),
+                        "user_id": doctor.id,
+                        "partner_ids": [Command.set((doctor.partner_id | course_patient).ids)],
+                        "privacy": "private",
+                    }
+                )
+                card = env["loyalty.card"].sudo().browse(card_id)
+                card.points -= 1
+                env["loyalty.history"].sudo().create(
+                    {"card_id": card_id, "description": "Bench session", "used": 1}
+                )
+
+            rows.append(
+                self.compare(
+                    "booking with a course",
+                    (self.desk, lambda: self._start(doctor), book_course, 1),
+                    (self.accountant, lambda: self._start(self.practitioners[18]), core_course, 1),
+                )
+            )
 
         def desk_pay(env, appointment):
             action = env["clinic.appointment"].browse(appointment.id).action_register_payment()

@@ -3,17 +3,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
-class ClinicDepositPayment(models.TransientModel):
-    """Take what is due on a deposit at the desk (cash, card terminal)."""
+class ClinicDeskPayment(models.AbstractModel):
+    """Money taken at the desk (cash, card terminal): the journal, its
+    manual payment method and the date. Each wizard of a document the desk
+    is paid for (a deposit, a course) adds its ``company_id`` and calls
+    :meth:`_get_desk_payment_args`."""
 
-    _name = "clinic.deposit.payment"
-    _description = "Take a Deposit Payment"
+    _name = "clinic.desk.payment"
+    _description = "Take a Payment at the Desk"
 
-    deposit_id = fields.Many2one("clinic.deposit", required=True, readonly=True)
-    appointment_id = fields.Many2one(related="deposit_id.appointment_id")
-    company_id = fields.Many2one(related="deposit_id.company_id")
-    currency_id = fields.Many2one(related="deposit_id.currency_id")
-    amount = fields.Monetary(related="deposit_id.amount_residual", string="Amount Due")
     journal_id = fields.Many2one(
         "account.journal",
         required=True,
@@ -62,6 +60,44 @@ class ClinicDepositPayment(models.TransientModel):
         for wizard in self:
             wizard.payment_method_line_id = wizard.available_payment_method_line_ids[:1]
 
+    def _get_desk_payment_args(self, company):
+        """(journal, payment method, date) of the money taken, checked: a
+        cash or bank journal of ``company`` and one of its manual methods;
+        today, unless an accountant dates it."""
+        self.ensure_one()
+        journal = self.journal_id
+        method = self.payment_method_line_id
+        if (
+            journal.company_id != company
+            or journal.type not in ("bank", "cash")
+            or (method and (method.journal_id != journal or method.payment_provider_id))
+        ):
+            raise UserError(
+                self.env._(
+                    "Take the payment on a cash or bank journal of %(company)s.",
+                    company=company.name,
+                )
+            )
+        # the money is received now; only accountants date it otherwise
+        date = fields.Date.context_today(self)
+        if self.env.user.has_group("account.group_account_invoice"):
+            date = self.payment_date or date
+        return journal, method, date
+
+
+class ClinicDepositPayment(models.TransientModel):
+    """Take what is due on a deposit at the desk (cash, card terminal)."""
+
+    _name = "clinic.deposit.payment"
+    _inherit = ["clinic.desk.payment"]
+    _description = "Take a Deposit Payment"
+
+    deposit_id = fields.Many2one("clinic.deposit", required=True, readonly=True)
+    appointment_id = fields.Many2one(related="deposit_id.appointment_id")
+    company_id = fields.Many2one(related="deposit_id.company_id")
+    currency_id = fields.Many2one(related="deposit_id.currency_id")
+    amount = fields.Monetary(related="deposit_id.amount_residual", string="Amount Due")
+
     def action_confirm(self):
         self.ensure_one()
         deposit = self.deposit_id
@@ -69,22 +105,6 @@ class ClinicDepositPayment(models.TransientModel):
         # the payment, for a deposit the user may see
         deposit.check_access("read")
         deposit.appointment_id.check_access("write")
-        journal = self.journal_id
-        method = self.payment_method_line_id
-        if (
-            journal.company_id != deposit.company_id
-            or journal.type not in ("bank", "cash")
-            or (method and (method.journal_id != journal or method.payment_provider_id))
-        ):
-            raise UserError(
-                self.env._(
-                    "Take the payment on a cash or bank journal of %(company)s.",
-                    company=deposit.company_id.name,
-                )
-            )
-        # the money is received now; only accountants date it otherwise
-        date = fields.Date.context_today(self)
-        if self.env.user.has_group("account.group_account_invoice"):
-            date = self.payment_date or date
+        journal, method, date = self._get_desk_payment_args(deposit.company_id)
         deposit.sudo()._register_desk_payment(journal, method, date)
         return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,91 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import http
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.exceptions import UserError
+from odoo.http import request
+
+
+class ClinicWalletPortal(CustomerPortal):
+    def _clinic_wallet_domain(self):
+        """The courses of the user and of the patients under their contact."""
+        partner = request.env.user.partner_id.commercial_partner_id
+        return [
+            ("partner_id", "child_of", partner.ids),
+            ("clinic_state", "in", ("pending", "active", "used", "expired")),
+        ]
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "clinic_wallet_count" in counters:
+            values["clinic_wallet_count"] = (
+                request.env["loyalty.card"]
+                .sudo()
+                .with_context(active_test=False)
+                .search_count(self._clinic_wallet_domain())
+            )
+        return values
+
+    def _clinic_online_courses(self):
+        return (
+            request.env["loyalty.program"]
+            .sudo()
+            .search(
+                [
+                    ("program_type", "=", "clinic_course"),
+                    ("clinic_online", "=", True),
+                    ("company_id", "in", (request.env.company.id, False)),
+                ]
+            )
+        )
+
+    @http.route("/my/wallet", type="http", auth="user", website=True)
+    def portal_my_clinic_wallet(self, **kw):
+        partner = request.env.user.partner_id
+        cards = (
+            request.env["loyalty.card"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(self._clinic_wallet_domain(), order="clinic_state, expiration_date, id")
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "cards": cards,
+                "courses": self._clinic_online_courses(),
+                "patient_credit": partner.sudo()._clinic_credit_amount(),
+                "currency": request.env.company.currency_id,
+                "page_name": "clinic_wallet",
+                "error": kw.get("error"),
+            }
+        )
+        return request.render("clinic_prepay_wallet.portal_my_clinic_wallet", values)
+
+    @http.route(
+        "/my/wallet/buy/<int:program_id>",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_clinic_wallet_buy(self, program_id, **post):
+        """The patient buys a course: it waits for its payment, made on
+        Odoo's payment form; a course not paid yet is offered again rather
+        than sold twice."""
+        program = self._clinic_online_courses().filtered(lambda p: p.id == program_id)
+        if not program:
+            return request.redirect("/my/wallet")
+        partner = request.env.user.partner_id
+        Card = request.env["loyalty.card"].sudo()
+        card = Card.search(
+            [
+                ("partner_id", "=", partner.id),
+                ("program_id", "=", program.id),
+                ("clinic_state", "=", "pending"),
+            ],
+            limit=1,
+        )
+        try:
+            card = card or Card._clinic_sell_course(program, partner)
+        except UserError as error:
+            return request.redirect(f"/my/wallet?error={error.args[0]}")
+        return request.redirect(card._clinic_get_payment_link())

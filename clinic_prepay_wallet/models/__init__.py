@@ -1,0 +1,13 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import (
+    account_move,
+    clinic_appointment,
+    clinic_demo,
+    loyalty_card,
+    loyalty_history,
+    loyalty_program,
+    payment_transaction,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

@@ -1,0 +1,78 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+
+class LoyaltyCard(models.Model):
+    # demo data stays apart from the model
+    _inherit = "loyalty.card"  # pylint: disable=consider-merging-classes-inherited
+
+    @api.model
+    def _demo_populate_wallet(self):
+        """Demo courses through the real flows: one half used, one expired
+        with its breakage entry, one waiting for its payment link."""
+        ref = self.env.ref
+        patient = ref("clinic_prepay.res_partner_patient_demo")
+        peter = ref("clinic_prepay.res_partner_patient2_demo")
+        laser = ref("clinic_prepay.clinic_treatment_laser_demo")
+        doctor = ref("clinic_prepay.user_practitioner_demo")
+        laser_course = ref("clinic_prepay_wallet.loyalty_program_laser_course_demo")
+        peel_course = ref("clinic_prepay_wallet.loyalty_program_peel_course_demo")
+        bank = self.env["account.journal"].search(
+            [("company_id", "=", self.env.company.id), ("type", "=", "bank")], limit=1
+        )
+        Appointment = self.env["clinic.appointment"]
+
+        # Patricia's laser course: three sessions done, one booked ahead
+        course = self._clinic_sell_course(laser_course, patient)
+        course._clinic_register_desk_payment(bank)
+        today = fields.Date.context_today(self)
+        # bought three months ago
+        course.write(
+            {
+                "clinic_paid_date": today - relativedelta(months=3),
+                "expiration_date": today + relativedelta(months=9),
+            }
+        )
+        now = fields.Datetime.now().replace(microsecond=0)
+        slots = laser._get_free_slots(
+            now + timedelta(days=20), now + timedelta(days=60), practitioners=doctor
+        )
+        # one slot per week: the demo's other bookings are in the next days
+        taken = []
+        for slot in slots:
+            if all(abs(slot["start"] - other) > timedelta(days=6) for other in taken):
+                taken.append(slot["start"])
+            if len(taken) == 4:
+                break
+        for index, start in enumerate(taken):
+            appointment = Appointment.create(
+                {
+                    "patient_id": patient.id,
+                    "treatment_id": laser.id,
+                    "practitioner_id": doctor.id,
+                    "start": start,
+                }
+            )
+            appointment.action_book()
+            if index < 3:
+                # visits of past weeks (same weekday and hour), done
+                appointment.write({"start": start - timedelta(weeks=11 + index)})
+                appointment.action_done()
+
+        # Peter's course of peels expired with two sessions unused
+        expired = self._clinic_sell_course(peel_course, peter)
+        expired._clinic_register_desk_payment(bank)
+        expired.write(
+            {
+                "clinic_paid_date": today - relativedelta(months=7),
+                "expiration_date": today - relativedelta(months=1),
+            }
+        )
+        expired._clinic_expire()
+
+        # a course sold on the phone, its payment link sent
+        self._clinic_sell_course(peel_course, ref("clinic_prepay.res_partner_patient3_demo"))
