@@ -20,6 +20,7 @@
         "views/loyalty_program_views.xml",
         "views/loyalty_card_views.xml",
         "views/clinic_appointment_views.xml",
+        "views/clinic_refund_request_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/clinic_wallet_sell_views.xml",
         "wizards/clinic_wallet_payment_views.xml",

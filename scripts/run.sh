@@ -15,11 +15,11 @@ write_odoo_conf "$CONF" "$DB" "http_port = $PORT"
 
 if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
     echo "[run] creating the demo clinic database $DB (once; takes a few minutes)"
-    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,clinic_prepay_wallet,payment_stripe \
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i clinic_prepay,clinic_prepay_website,clinic_prepay_wallet,clinic_prepay_website_wallet,payment_stripe \
         --stop-after-init --log-level=warn
 elif [ "${CLINIC_UPGRADE:-1}" = "1" ]; then
     echo "[run] upgrading the clinic add-ons in $DB"
-    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i payment_stripe,clinic_prepay_wallet -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_wallet \
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i payment_stripe,clinic_prepay_wallet,clinic_prepay_website_wallet -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_wallet,clinic_prepay_website_wallet \
         --stop-after-init --log-level=warn
 fi
 

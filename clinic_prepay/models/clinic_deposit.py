@@ -574,10 +574,55 @@ class ClinicDeposit(models.Model):
         )
         return self.currency_id.round(self.amount_refundable - sum(claimed.mapped("amount")))
 
+    # --- as the source of refund requests (see clinic.refund.request) -----
+
+    def _refund_goes_to_credit(self):
+        """Money that came from the patient's credit goes back to it."""
+        self.ensure_one()
+        return bool(self.amount_from_credit)
+
+    def _get_refund_requests(self):
+        self.ensure_one()
+        return self.refund_request_ids
+
+    def _get_refund_transactions(self):
+        self.ensure_one()
+        return self.transaction_ids
+
+    def _get_refund_payments(self):
+        """The payments that brought the money (cash goes back in cash)."""
+        self.ensure_one()
+        return self.payment_ids.filtered(lambda p: p.payment_type == "inbound")
+
+    def _lock_for_refund(self):
+        self.appointment_id._lock_for_update()
+
+    def _get_refund_limits(self):
+        """(refundable, held): what the policy gives back, and what the
+        ledger still holds for the patient."""
+        self.ensure_one()
+        self.invalidate_recordset(["amount_paid"])
+        held = self.amount_paid - self.amount_forfeited - self.amount_refunded
+        held -= self.amount_applied
+        return self.amount_refundable, held
+
+    def _undo_refund(self, recorded, from_refundable):
+        """A refund reported failed after it was done: the deposit holds the
+        money again (``from_refundable`` of it refundable)."""
+        self.ensure_one()
+        self._set_amounts(refunded=-recorded, refundable=from_refundable)
+        if self.state == "refunded":
+            self._set_state("paid")
+
+    def _schedule_refund_failed_activity(self, message, request):
+        self.appointment_id._schedule_manager_activity(
+            self.env._("Refund failed at the provider"), message
+        )
+
     def _get_refund_partner(self):
         """Who paid: the partner of the money reconciled with the deposit."""
         self.ensure_one()
-        payments = self.payment_ids.filtered(lambda p: p.payment_type == "inbound")
+        payments = self._get_refund_payments()
         return (payments.partner_id or self.invoice_ids.partner_id)[:1].commercial_partner_id
 
     def _create_refund_request(self, reason, auto_approve=True):

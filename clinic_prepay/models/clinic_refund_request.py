@@ -33,8 +33,13 @@ class ClinicRefundRequest(models.Model):
         check_company=True,
     )
     appointment_id = fields.Many2one(related="deposit_id.appointment_id", store=True, index=True)
-    patient_id = fields.Many2one(related="deposit_id.patient_id", store=True, index=True)
-    company_id = fields.Many2one(related="deposit_id.company_id", store=True, index=True)
+    # what the money was paid for, read from its source (the deposit here)
+    patient_id = fields.Many2one(
+        "res.partner", compute="_compute_source_fields", store=True, index=True
+    )
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_source_fields", store=True, index=True
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(
         compute="_compute_amount",
@@ -106,12 +111,32 @@ class ClinicRefundRequest(models.Model):
         " operation at the provider, a retry of the same attempt is not.",
     )
 
+    @api.depends("deposit_id.patient_id", "deposit_id.company_id")
+    def _compute_source_fields(self):
+        for request in self:
+            source = request._get_refund_source()
+            request.patient_id = source.patient_id
+            request.company_id = source.company_id
+
+    def _get_refund_source(self):
+        """What the money was paid for and goes back from: the deposit. Its
+        model implements the refund source methods (``_get_refundable_left``,
+        ``_get_refund_partner``, ``_create_credit_note``, ``_record_refund``,
+        ``_undo_refund``...)."""
+        self.ensure_one()
+        return self.deposit_id
+
+    def _get_refund_about(self):
+        """What the refund is for, as the patient's mails say it."""
+        self.ensure_one()
+        return self.env._("your appointment %(ref)s", ref=self.appointment_id.name)
+
     @api.depends("deposit_id")
     def _compute_amount(self):
         """Suggested from the cancellation policy: what is refundable now."""
         for request in self:
             if request.state == "draft" or not request.amount:
-                request.amount = request.deposit_id._get_refundable_left(exclude=request)
+                request.amount = request._get_refund_source()._get_refundable_left(exclude=request)
 
     @api.depends("deposit_id")
     def _compute_method(self):
@@ -120,7 +145,7 @@ class ClinicRefundRequest(models.Model):
         for request in self:
             # money that came from the patient's credit goes back to it
             if request.company_id.clinic_refund_as_credit or (
-                request.deposit_id.amount_from_credit
+                request._get_refund_source()._refund_goes_to_credit()
             ):
                 request.method = "credit"
             else:
@@ -138,9 +163,13 @@ class ClinicRefundRequest(models.Model):
         the company threshold: splitting a refund does not avoid it."""
         for request in self:
             threshold = request.company_id.clinic_refund_double_approval_amount
-            others = request.deposit_id.refund_request_ids.filtered(
-                lambda r, request=request: (
-                    r.state in ("approved", "in_progress", "done") and r != request
+            others = (
+                request._get_refund_source()
+                ._get_refund_requests()
+                .filtered(
+                    lambda r, request=request: (
+                        r.state in ("approved", "in_progress", "done") and r != request
+                    )
                 )
             )
             total = request.amount + sum(others.mapped("amount_approved"))
@@ -245,13 +274,17 @@ class ClinicRefundRequest(models.Model):
 
     def _get_source_transaction(self):
         self.ensure_one()
-        return self.deposit_id.transaction_ids.filtered(
-            lambda tx: (
-                tx.state == "done"
-                and tx.operation != "refund"
-                and tx.provider_id.support_refund in ("full_only", "partial")
-            )
-        )[:1]
+        return (
+            self._get_refund_source()
+            ._get_refund_transactions()
+            .filtered(
+                lambda tx: (
+                    tx.state == "done"
+                    and tx.operation != "refund"
+                    and tx.provider_id.support_refund in ("full_only", "partial")
+                )
+            )[:1]
+        )
 
     # ------------------------------------------------------------------------
     # Workflow
@@ -261,7 +294,8 @@ class ClinicRefundRequest(models.Model):
         for request in self:
             if request.state in ("in_progress", "done", "rejected", "failed"):
                 continue
-            left = request.deposit_id._get_refundable_left(exclude=request)
+            source = request._get_refund_source()
+            left = source._get_refundable_left(exclude=request)
             if request.currency_id.compare_amounts(request.amount, 0.0) <= 0:
                 raise ValidationError(self.env._("A refund must be a positive amount."))
             if request.currency_id.compare_amounts(request.amount, left) > 0:
@@ -272,7 +306,7 @@ class ClinicRefundRequest(models.Model):
                         ref=request.name,
                         amount=request.amount,
                         left=left,
-                        deposit=request.deposit_id.name,
+                        deposit=source.display_name,
                     )
                 )
 
@@ -407,7 +441,7 @@ class ClinicRefundRequest(models.Model):
             if request.state in ("done", "in_progress"):
                 continue
             request._check_state("approved")
-            request.deposit_id.appointment_id._lock_for_update()
+            request._get_refund_source()._lock_for_refund()
             request.invalidate_recordset()
             request._check_state("approved")
             request._check_executable()
@@ -419,14 +453,12 @@ class ClinicRefundRequest(models.Model):
         the ledger still holds for the patient."""
         self.ensure_one()
         currency = self.currency_id
-        deposit = self.deposit_id.sudo()
-        deposit.invalidate_recordset(["amount_paid"])
-        held = deposit.amount_paid - deposit.amount_forfeited - deposit.amount_refunded
-        held -= deposit.amount_applied
+        deposit = self._get_refund_source().sudo()
+        refundable, held = deposit._get_refund_limits()
         if (
             currency.compare_amounts(self.amount, 0.0) <= 0
             or currency.compare_amounts(self.amount, self.amount_approved) > 0
-            or currency.compare_amounts(self.amount, deposit.amount_refundable) > 0
+            or currency.compare_amounts(self.amount, refundable) > 0
             or currency.compare_amounts(self.amount, held) > 0
         ):
             raise ValidationError(
@@ -436,14 +468,14 @@ class ClinicRefundRequest(models.Model):
                     ref=self.name,
                     amount=self.amount,
                     approved=self.amount_approved,
-                    refundable=deposit.amount_refundable,
-                    deposit=deposit.name,
+                    refundable=refundable,
+                    deposit=deposit.display_name,
                 )
             )
 
     def _execute(self):
         self.ensure_one()
-        deposit = self.deposit_id
+        deposit = self._get_refund_source()
         partner = deposit._get_refund_partner()
         credit_note = deposit._create_credit_note(
             self.amount, self.env._("Refund %(ref)s", ref=self.name), partner=partner
@@ -480,7 +512,7 @@ class ClinicRefundRequest(models.Model):
                 refund_tx._post_process()
             return
         # paid back from where it came: cash back in cash
-        journal = deposit.payment_ids.filtered(lambda p: p.payment_type == "inbound").journal_id
+        journal = deposit._get_refund_payments().journal_id
         journal = journal.filtered(lambda j: j.type in ("bank", "cash"))[:1]
         wizard = (
             self.env["account.payment.register"]
@@ -496,7 +528,7 @@ class ClinicRefundRequest(models.Model):
         """The money left: reconcile it with the credit note, record it on
         the deposit, close the request."""
         self.ensure_one()
-        deposit = self.deposit_id
+        deposit = self._get_refund_source()
         if payment:
             deposit._reconcile_receivables(payment.move_id | self.credit_note_id)
         from_refundable = deposit._record_refund(self.amount)
@@ -513,7 +545,7 @@ class ClinicRefundRequest(models.Model):
             body=self.env._(
                 "%(amount)s refunded to %(partner)s (%(method)s).",
                 amount=self.amount,
-                partner=(payment.partner_id or deposit.patient_id).name,
+                partner=(payment.partner_id or self.patient_id).name,
                 method=dict(self._fields["method"]._description_selection(self.env))[self.method],
             )
         )
@@ -559,8 +591,8 @@ class ClinicRefundRequest(models.Model):
         books are undone: the outbound payment cancelled, the credit note
         reversed, the money held by the deposit again; a manager decides."""
         for request in self.filtered(lambda r: r.state == "done"):
-            deposit = request.deposit_id
-            deposit.appointment_id._lock_for_update()
+            deposit = request._get_refund_source()
+            deposit._lock_for_refund()
             deposit.invalidate_recordset()
             payment = request.payment_id
             if payment.state not in ("draft", "canceled"):
@@ -585,9 +617,7 @@ class ClinicRefundRequest(models.Model):
                 # a request done before these amounts were kept
                 recorded = min(request.amount, deposit.amount_refunded)
                 from_refundable = recorded if request.method != "outside" else 0.0
-            deposit._set_amounts(refunded=-recorded, refundable=from_refundable)
-            if deposit.state == "refunded":
-                deposit._set_state("paid")
+            deposit._undo_refund(recorded, from_refundable)
             request.write({"state": "failed", "provider_attempt": request.provider_attempt + 1})
             message = self.env._(
                 "%(provider)s reports the refund of %(amount)s (%(tx)s) as failed: the money is"
@@ -598,12 +628,10 @@ class ClinicRefundRequest(models.Model):
                 tx=request.refund_transaction_id.reference,
                 payment=payment.display_name,
                 move=credit_note.display_name,
-                deposit=deposit.name,
+                deposit=deposit.display_name,
             )
             request.message_post(body=message)
-            deposit.appointment_id._schedule_manager_activity(
-                self.env._("Refund failed at the provider"), message
-            )
+            deposit._schedule_refund_failed_activity(message, request)
 
     def _on_refund_transaction_done(self, refund_tx):
         """The provider confirmed the refund and Odoo posted its payment."""
@@ -623,7 +651,7 @@ class ClinicRefundRequest(models.Model):
         execution that asked for it never committed (its notification
         arrived alone): the request takes it as its own."""
         for request in self.filtered(lambda r: r.state == "approved"):
-            deposit = request.deposit_id
+            deposit = request._get_refund_source()
             credit_note = deposit._create_credit_note(
                 request.amount,
                 self.env._("Refund %(ref)s", ref=request.name),

@@ -231,6 +231,7 @@ class ClinicWaitlistOffer(models.Model):
                     "practitioner_id": self.practitioner_id.id,
                     "start": self.start,
                     "company_id": self.company_id.id,
+                    "source": "online",
                     "waitlist_offer_id": self.id,
                 }
             )

@@ -3,6 +3,7 @@ from . import (
     account_move,
     clinic_appointment,
     clinic_demo,
+    clinic_refund_request,
     loyalty_card,
     loyalty_history,
     loyalty_program,

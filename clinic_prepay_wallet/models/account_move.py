@@ -43,6 +43,16 @@ class AccountMove(models.Model):
         if self.sudo().filtered(lambda m: m.clinic_wallet_card_id and m.state != "draft"):
             _refuse(self.env)
 
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        # a course's entry reversed (a refund undone, a no-show undone) stays
+        # the course's: its account balance is the course's value
+        reversals = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+        for move, reversal in zip(self, reversals, strict=False):
+            card = move.sudo().clinic_wallet_card_id
+            if card and not reversal.sudo().clinic_wallet_card_id:
+                reversal.sudo().clinic_wallet_card_id = card
+        return reversals
+
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
         self.sudo().filtered(

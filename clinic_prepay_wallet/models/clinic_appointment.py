@@ -45,11 +45,12 @@ class ClinicAppointment(models.Model):
     )
     wallet_label = fields.Char(compute="_compute_wallet_label", string="Paid by Course")
 
-    @api.depends("patient_id", "treatment_id", "source")
+    @api.depends("patient_id", "treatment_id")
     def _compute_wallet_card_id(self):
         """At the desk a booking of a treatment the patient has a course for
         is a session of it (the course ending first); the desk may clear it.
-        Online, the patient chooses (a matching email is not the owner)."""
+        Online (booked with its source), the patient chooses: a matching
+        email is not the owner."""
         for appointment in self:
             if appointment.state not in (False, "draft"):
                 continue

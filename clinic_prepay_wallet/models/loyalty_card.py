@@ -35,6 +35,7 @@ class LoyaltyCard(models.Model):
             ("active", "Active"),
             ("used", "Used Up"),
             ("expired", "Expired"),
+            ("refunded", "Refunded"),
             ("cancelled", "Cancelled"),
         ],
         string="Course Status",
@@ -70,6 +71,20 @@ class LoyaltyCard(models.Model):
         readonly=True,
         copy=False,
         help="What the prepaid courses account still holds for this course.",
+    )
+    clinic_sessions_refunded = fields.Integer(
+        string="Sessions Refunded", readonly=True, copy=False
+    )
+    clinic_amount_refundable = fields.Monetary(
+        string="Refundable",
+        readonly=True,
+        copy=False,
+        help="Money (taxes included) the course gives back for its unused sessions, not"
+        " refunded yet.",
+    )
+    clinic_amount_refunded = fields.Monetary(string="Refunded", readonly=True, copy=False)
+    clinic_refund_request_ids = fields.One2many(
+        "clinic.refund.request", "wallet_card_id", string="Refund Requests", readonly=True
     )
     clinic_paid_date = fields.Date(string="Paid On", readonly=True, copy=False)
     clinic_appointment_ids = fields.One2many(
@@ -469,7 +484,10 @@ class LoyaltyCard(models.Model):
         self.ensure_one()
         currency = self.currency_id or self.company_id.currency_id
         open_sessions = (
-            self.clinic_sessions_total - self.clinic_sessions_used - self.clinic_sessions_expired
+            self.clinic_sessions_total
+            - self.clinic_sessions_used
+            - self.clinic_sessions_expired
+            - self.clinic_sessions_refunded
         )
         if open_sessions <= 1:
             return self.clinic_value
@@ -674,4 +692,234 @@ class LoyaltyCard(models.Model):
             used=count,
             amount=amount,
             move=move,
+        )
+
+    # ------------------------------------------------------------------------
+    # Refund of unused sessions
+    # ------------------------------------------------------------------------
+
+    def action_request_refund(self):
+        """The patient gives up the sessions not booked: they are withdrawn
+        now, the share the course's policy keeps becomes income, and a
+        refund request of the rest (taxes included, pro rata of the price)
+        goes to a manager. Returns the request."""
+        self.ensure_one()
+        self._clinic_check_desk()
+        card = self.sudo()
+        card._clinic_lock()
+        expired_refundable = card.clinic_state == "expired" and not card.currency_id.is_zero(
+            card.clinic_value
+        )
+        if card.clinic_state != "active" and not expired_refundable:
+            raise UserError(
+                self.env._("%(code)s has no unused session to refund.", code=card.code)
+            )
+        count = int(card.points)
+        currency = card.currency_id
+        invoice = card.clinic_invoice_id
+        # what the account holds beyond the booked sessions and the refunds
+        # already asked
+        reserved_value = currency.round(
+            card._clinic_session_share() * card.clinic_sessions_reserved
+        )
+        asked = currency.round(
+            card.clinic_amount_refundable * invoice.amount_untaxed / invoice.amount_total
+        )
+        unused = currency.round(card.clinic_value - reserved_value - asked)
+        if (card.clinic_state == "active" and count < 1) or currency.compare_amounts(
+            unused, 0.0
+        ) <= 0:
+            raise UserError(
+                self.env._("%(code)s has no unused session to refund.", code=card.code)
+            )
+        company = card.company_id
+        kept = currency.round(unused * card.program_id.clinic_refund_keep_percent / 100)
+        if not currency.is_zero(kept):
+            card._clinic_post_entry(
+                kept,
+                company.clinic_fee_account_id,
+                self.env._(
+                    "%(course)s refunded: %(percent)s %% kept by its policy",
+                    course=card.program_id.name,
+                    percent=card.program_id.clinic_refund_keep_percent,
+                ),
+            )
+        refundable = currency.round(
+            (unused - kept) * invoice.amount_total / invoice.amount_untaxed
+        )
+        card.write(
+            {
+                "points": 0,
+                "clinic_sessions_refunded": card.clinic_sessions_refunded + count,
+                "clinic_amount_refundable": card.clinic_amount_refundable + refundable,
+            }
+        )
+        card._clinic_sync_value()
+        card._clinic_log(
+            "refunded",
+            self.env._(
+                "Refund asked: %(count)s unused sessions, %(amount)s to give back",
+                count=count,
+                amount=currency.format(refundable),
+            ),
+            used=count,
+            amount=unused,
+        )
+        request = (
+            self.env["clinic.refund.request"]
+            .sudo()
+            .create(
+                {
+                    "wallet_card_id": card.id,
+                    "amount": refundable,
+                    "reason": self.env._(
+                        "%(count)s unused sessions of %(course)s, pro rata of its price"
+                        " less %(percent)s %% kept by its policy.",
+                        count=count,
+                        course=card.program_id.name,
+                        percent=card.program_id.clinic_refund_keep_percent,
+                    ),
+                }
+            )
+        )
+        request.action_submit()
+        return request.with_env(self.env)
+
+    def _clinic_sync_value(self):
+        """The value left is what the prepaid courses account holds for the
+        course: read from the ledger."""
+        for card in self.sudo():
+            company = card.company_id
+            lines = self.env["account.move.line"].search(
+                [
+                    ("move_id.clinic_wallet_card_id", "=", card.id),
+                    ("account_id", "=", company.clinic_wallet_account_id.id),
+                    ("parent_state", "=", "posted"),
+                ]
+            )
+            card.clinic_value = company.currency_id.round(-sum(lines.mapped("balance")))
+
+    # --- as the source of refund requests (see clinic.refund.request) -----
+
+    def _refund_goes_to_credit(self):
+        return False
+
+    def _get_refund_requests(self):
+        self.ensure_one()
+        return self.clinic_refund_request_ids
+
+    def _get_refund_transactions(self):
+        self.ensure_one()
+        return self.sudo().clinic_invoice_id.transaction_ids
+
+    def _get_refund_payments(self):
+        self.ensure_one()
+        return (
+            self.sudo()
+            .clinic_invoice_id._get_reconciled_payments()
+            .filtered(lambda p: p.payment_type == "inbound")
+        )
+
+    def _get_refund_partner(self):
+        """Who paid the course."""
+        self.ensure_one()
+        payments = self._get_refund_payments()
+        return (payments.partner_id or self.clinic_invoice_id.partner_id)[:1].commercial_partner_id
+
+    def _lock_for_refund(self):
+        self._clinic_lock()
+
+    def _get_refundable_left(self, exclude=None):
+        self.ensure_one()
+        claimed = self.clinic_refund_request_ids.filtered(
+            lambda r: (
+                r.state in ("submitted", "approved", "in_progress")
+                and r not in (exclude or r.browse())
+            )
+        )
+        return self.currency_id.round(
+            self.clinic_amount_refundable - sum(claimed.mapped("amount"))
+        )
+
+    def _get_refund_limits(self):
+        self.ensure_one()
+        invoice = self.sudo().clinic_invoice_id
+        return self.clinic_amount_refundable, invoice.amount_total - self.clinic_amount_refunded
+
+    def _create_credit_note(self, amount, label, partner=None, invoice=None):
+        """A credit note of ``amount`` (taxes included) on the sale invoice:
+        its lines scaled, so it debits the prepaid courses account."""
+        self.ensure_one()
+        invoice = (invoice or self.clinic_invoice_id).sudo()
+        default = {"ref": label, "clinic_wallet_card_id": self.id}
+        if partner:
+            default["partner_id"] = partner.id
+        credit_note = invoice._reverse_moves([default])
+        ratio = amount / invoice.amount_total
+        for line in credit_note.invoice_line_ids:
+            line.price_unit = invoice.currency_id.round(line.price_unit * ratio)
+        self.env["clinic.deposit"]._fit_total(credit_note, amount)
+        credit_note.action_post()
+        return credit_note
+
+    @api.model
+    def _reconcile_receivables(self, moves):
+        return self.env["clinic.deposit"]._reconcile_receivables(moves)
+
+    def _record_refund(self, amount):
+        from_refundable = 0.0
+        for card in self.sudo():
+            from_refundable = min(amount, card.clinic_amount_refundable)
+            card.write(
+                {
+                    "clinic_amount_refundable": card.clinic_amount_refundable - from_refundable,
+                    "clinic_amount_refunded": card.clinic_amount_refunded + amount,
+                }
+            )
+            card._clinic_sync_value()
+            card._clinic_log(
+                "refunded",
+                self.env._("Refunded: %(amount)s", amount=card.currency_id.format(amount)),
+                amount=amount,
+                move=card.clinic_refund_request_ids.filtered(
+                    lambda r: r.state in ("in_progress", "approved")
+                ).credit_note_id[:1],
+            )
+            if (
+                card.currency_id.is_zero(card.clinic_amount_refundable)
+                and not card.clinic_sessions_reserved
+                and card.points < 1
+            ):
+                card.clinic_state = "refunded"
+        return from_refundable
+
+    def _undo_refund(self, recorded, from_refundable):
+        self.ensure_one()
+        card = self.sudo()
+        card.write(
+            {
+                "clinic_amount_refundable": card.clinic_amount_refundable + from_refundable,
+                "clinic_amount_refunded": card.clinic_amount_refunded - recorded,
+                "clinic_state": "active" if card.clinic_state == "refunded" else card.clinic_state,
+            }
+        )
+        card._clinic_sync_value()
+        card._clinic_log(
+            "adjusted",
+            self.env._(
+                "Refund of %(amount)s failed: refundable again",
+                amount=card.currency_id.format(recorded),
+            ),
+            amount=-recorded,
+        )
+
+    def _schedule_refund_failed_activity(self, message, request):
+        """The course has no activities: a manager gets one on the request."""
+        self.ensure_one()
+        self.sudo().message_post(body=message)
+        request.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Refund failed at the provider"),
+            note=message,
+            user_id=(request.approved_by_id or self.env.user).id,
         )

@@ -16,6 +16,7 @@ class LoyaltyHistory(models.Model):
             ("returned", "Given Back"),
             ("used", "Used"),
             ("expired", "Expired"),
+            ("refunded", "Refunded"),
             ("adjusted", "Adjusted"),
         ],
         string="Event",

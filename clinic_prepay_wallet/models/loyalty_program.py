@@ -60,6 +60,12 @@ class LoyaltyProgram(models.Model):
         help="A missed visit: as the treatment's policy uses the session when the policy"
         " keeps part of a deposit.",
     )
+    clinic_refund_keep_percent = fields.Float(
+        string="Kept on a Refund (%)",
+        digits=(5, 2),
+        help="Share of the unused sessions' value the clinic keeps when the patient gives"
+        " the course up; the rest is refunded, pro rata of the price.",
+    )
     clinic_online = fields.Boolean(
         string="Sold Online", default=True, help="Patients buy it from their portal."
     )
@@ -76,10 +82,8 @@ class LoyaltyProgram(models.Model):
                 "applies_on": "future",
                 "trigger": "auto",
                 "portal_visible": True,
+                # no rules, rewards nor mails: a course's reward is its sessions
                 "portal_point_name": self.env._("Sessions"),
-                "rule_ids": [Command.clear()],
-                "reward_ids": [Command.clear()],
-                "communication_plan_ids": [Command.clear()],
             },
         }
 
@@ -89,7 +93,14 @@ class LoyaltyProgram(models.Model):
         others = self.filtered(lambda program: program.program_type != "clinic_course")
         return super(LoyaltyProgram, others)._constrains_reward_ids()
 
-    @api.constrains("program_type", "clinic_treatment_ids", "clinic_session_count", "clinic_price")
+    @api.constrains(
+        "program_type",
+        "clinic_treatment_ids",
+        "clinic_session_count",
+        "clinic_price",
+        "clinic_validity_months",
+        "clinic_refund_keep_percent",
+    )
     def _check_clinic_course(self):
         for program in self.filtered(lambda p: p.program_type == "clinic_course"):
             if program.clinic_session_count <= 0:
@@ -119,6 +130,13 @@ class LoyaltyProgram(models.Model):
             if program.currency_id.compare_amounts(program.clinic_price, 0.0) <= 0:
                 raise ValidationError(
                     self.env._("%(course)s: a course has a price.", course=program.name)
+                )
+            if not 0 <= program.clinic_refund_keep_percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "%(course)s: what a refund keeps is between 0 and 100 %%.",
+                        course=program.name,
+                    )
                 )
             if program.clinic_validity_months <= 0:
                 raise ValidationError(

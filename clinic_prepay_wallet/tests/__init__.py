@@ -1,2 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from . import test_course, test_course_concurrency, test_course_portal, test_ui
+from . import (
+    test_course,
+    test_course_concurrency,
+    test_course_portal,
+    test_course_refund,
+    test_ui,
+)

@@ -236,6 +236,10 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
             },
         )
 
+    def _prepare_online_booking_vals(self, treatment, patient, post):
+        """Hook: more values of the booking, from what the patient chose."""
+        return {}
+
     def _get_booking_partner(self):
         """Who books: the logged-in patient (their rules apply), else nobody
         yet (a guest is a new contact: the treatment's policy)."""
@@ -365,6 +369,8 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
                         "practitioner_id": doctor.id,
                         "start": slot["start"],
                         "company_id": treatment.company_id.id,
+                        "source": "online",
+                        **self._prepare_online_booking_vals(treatment, patient, post),
                     }
                 )
                 appointment._book_online(
