@@ -19,7 +19,14 @@ if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | g
         --stop-after-init --log-level=warn
 elif [ "${CLINIC_UPGRADE:-1}" = "1" ]; then
     echo "[run] upgrading the clinic add-ons in $DB"
-    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i payment_stripe,clinic_prepay_wallet,clinic_prepay_website_wallet -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_wallet,clinic_prepay_website_wallet \
+    # add-ons newer than the database are installed (their demo data with
+    # them); naming an installed one in -i would load its demo data again
+    INSTALL=payment_stripe
+    for addon in clinic_prepay_wallet clinic_prepay_website_wallet; do
+        state=$(psql -d "$DB" -Atc "SELECT state FROM ir_module_module WHERE name = '$addon'")
+        [ "$state" = "installed" ] || INSTALL="$INSTALL,$addon"
+    done
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i "$INSTALL" -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_wallet,clinic_prepay_website_wallet \
         --stop-after-init --log-level=warn
 fi
 
