@@ -24,6 +24,19 @@ def payment_access_token(env, *values):
     return hmac(env(su=True), "generate_access_token", "|".join(str(v) for v in values))
 
 
+def invoice_payment_link(env, invoice, amount):
+    """Odoo's payment link (``/payment/pay``) of ``amount`` on ``invoice``:
+    the amount is fixed server-side and signed in the token."""
+    params = {
+        "amount": amount,
+        "invoice_id": invoice.id,
+        "access_token": payment_access_token(
+            env, invoice.partner_id.id, amount, invoice.currency_id.id
+        ),
+    }
+    return f"/payment/pay?{urlencode(params)}"
+
+
 class _OverlapRefusedFilter(logging.Filter):
     """A booking refused by the overlap constraint is reported to the user
     (see ``_slot_guard``): it is not a bad query for the server log."""
@@ -1802,15 +1815,7 @@ class ClinicAppointment(models.Model):
         amount = deposit.amount_residual
         if not invoice:
             return False
-        partner = invoice.partner_id
-        params = {
-            "amount": amount,
-            "invoice_id": invoice.id,
-            "access_token": payment_access_token(
-                self.env, partner.id, amount, invoice.currency_id.id
-            ),
-        }
-        return f"/payment/pay?{urlencode(params)}"
+        return invoice_payment_link(self.env, invoice, amount)
 
     def action_register_payment(self):
         """Payment taken at the desk (cash, card terminal) of what is due."""

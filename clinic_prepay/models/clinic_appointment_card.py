@@ -11,7 +11,6 @@ off-session with that token through Odoo's payment framework.
 
 import logging
 from datetime import datetime, time, timedelta
-from urllib.parse import urlencode
 
 import pytz
 
@@ -21,7 +20,7 @@ from odoo.fields import Command
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from .clinic_appointment import payment_access_token
+from .clinic_appointment import invoice_payment_link
 
 _logger = logging.getLogger(__name__)
 
@@ -578,12 +577,4 @@ class ClinicAppointment(models.Model):
         invoice = self.sudo().card_fee_invoice_id
         if self.card_fee_state != "failed" or invoice.state != "draft":
             return False
-        amount = invoice.amount_total
-        params = {
-            "amount": amount,
-            "invoice_id": invoice.id,
-            "access_token": payment_access_token(
-                self.env, invoice.partner_id.id, amount, invoice.currency_id.id
-            ),
-        }
-        return f"/payment/pay?{urlencode(params)}"
+        return invoice_payment_link(self.env, invoice, invoice.amount_total)

@@ -1,11 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import secrets
-from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.addons.clinic_prepay.models.clinic_appointment import payment_access_token
+from odoo.addons.clinic_prepay.models.clinic_appointment import invoice_payment_link
 from odoo.exceptions import AccessError, UserError
 
 # a code is read out on the phone: no 0/O, 1/I
@@ -244,15 +243,7 @@ class LoyaltyCard(models.Model):
         invoice = self.sudo().clinic_invoice_id
         if self.clinic_state != "pending" or invoice.state != "draft":
             return False
-        amount = invoice.amount_total
-        params = {
-            "amount": amount,
-            "invoice_id": invoice.id,
-            "access_token": payment_access_token(
-                self.env, invoice.partner_id.id, amount, invoice.currency_id.id
-            ),
-        }
-        return f"/payment/pay?{urlencode(params)}"
+        return invoice_payment_link(self.env, invoice, invoice.amount_total)
 
     def _clinic_check_desk(self):
         """The caller is the clinic's staff, for cards of its companies."""
