@@ -4,6 +4,7 @@ from . import (
     clinic_appointment,
     clinic_demo,
     clinic_refund_request,
+    gift_card,
     loyalty_card,
     loyalty_history,
     loyalty_program,

@@ -111,6 +111,14 @@ class LoyaltyCard(models.Model):
     def _compute_display_name(self):
         res = super()._compute_display_name()
         for card in self.filtered("clinic_state"):
+            if card.program_id.clinic_gift_card:
+                card.display_name = self.env._(
+                    "%(program)s: %(left)s left (%(code)s)",
+                    program=card.program_id.name,
+                    left=card.currency_id.format(card.points),
+                    code=card.code,
+                )
+                continue
             card.display_name = self.env._(
                 "%(course)s: %(left)s of %(total)s sessions left (%(code)s)",
                 course=card.program_id.name,
@@ -126,7 +134,11 @@ class LoyaltyCard(models.Model):
 
     def _clinic_cards(self):
         return self.sudo().filtered(
-            lambda card: card.clinic_state or card.program_id.program_type == "clinic_course"
+            lambda card: (
+                card.clinic_state
+                or card.program_id.program_type == "clinic_course"
+                or card.program_id.clinic_gift_card
+            )
         )
 
     @api.model_create_multi
@@ -143,7 +155,9 @@ class LoyaltyCard(models.Model):
                     ]
                 )
             )
-            if "clinic_course" in programs.mapped("program_type"):
+            if "clinic_course" in programs.mapped("program_type") or any(
+                programs.mapped("clinic_gift_card")
+            ):
                 raise AccessError(
                     self.env._("A course is sold to a patient (Sell a Course), not created.")
                 )
@@ -257,8 +271,12 @@ class LoyaltyCard(models.Model):
         """Mail the patient the payment link of the course."""
         self._clinic_check_desk()
         self._clinic_check_pending()
-        template = self.env.ref("clinic_prepay_wallet.mail_template_course_payment_link")
         for card in self.sudo():
+            template = self.env.ref(
+                "clinic_prepay_wallet.mail_template_gift_card_payment_link"
+                if card._clinic_is_gift_card()
+                else "clinic_prepay_wallet.mail_template_course_payment_link"
+            )
             if not card.partner_id.email:
                 raise UserError(
                     self.env._(
@@ -346,9 +364,12 @@ class LoyaltyCard(models.Model):
                 sum(
                     -line.balance
                     for line in invoice.line_ids
-                    if line.account_id == company.clinic_wallet_account_id
+                    if line.account_id == card._clinic_liability_account()
                 )
             )
+            if card._clinic_is_gift_card():
+                card._clinic_open_gift_card(value, today)
+                continue
             if not card.partner_id.clinic_bought_course:
                 card.partner_id.clinic_bought_course = True
             card.write(
@@ -509,7 +530,7 @@ class LoyaltyCard(models.Model):
                         Command.create(
                             {
                                 "name": f"{ref} ({self.code})",
-                                "account_id": company.clinic_wallet_account_id.id,
+                                "account_id": self._clinic_liability_account().id,
                                 "partner_id": self.partner_id.id,
                                 "debit": amount,
                             }
@@ -578,7 +599,7 @@ class LoyaltyCard(models.Model):
         if move:
             amount = sum(
                 move.line_ids.filtered(
-                    lambda line: line.account_id == card.company_id.clinic_wallet_account_id
+                    lambda line: line.account_id == card._clinic_liability_account()
                 ).mapped("debit")
             )
             move._reverse_moves(
@@ -647,6 +668,8 @@ class LoyaltyCard(models.Model):
         if card.clinic_state != "active":
             return
         company = card.company_id or self.env.company
+        if card._clinic_is_gift_card():
+            return card._clinic_expire_gift_card()
         count = int(card.points)
         currency = company.currency_id
         if card.clinic_sessions_reserved:
@@ -784,7 +807,7 @@ class LoyaltyCard(models.Model):
             lines = self.env["account.move.line"].search(
                 [
                     ("move_id.clinic_wallet_card_id", "=", card.id),
-                    ("account_id", "=", company.clinic_wallet_account_id.id),
+                    ("account_id", "=", card._clinic_liability_account().id),
                     ("parent_state", "=", "posted"),
                 ]
             )

@@ -69,6 +69,18 @@ class LoyaltyProgram(models.Model):
     clinic_online = fields.Boolean(
         string="Sold Online", default=True, help="Patients buy it from their portal."
     )
+    # gift cards (Odoo's gift card programs the clinic sells)
+    clinic_gift_card = fields.Boolean(
+        string="Sold by the Clinic",
+        help="The clinic sells this program's gift cards (online and at the desk) and"
+        " accepts them on deposits and invoices; their value is a liability until spent.",
+    )
+    clinic_amount_min = fields.Monetary(
+        string="Smallest Amount", currency_field="currency_id", default=10.0
+    )
+    clinic_amount_max = fields.Monetary(
+        string="Largest Amount", currency_field="currency_id", default=1000.0
+    )
 
     @api.model
     def _program_items_name(self):
@@ -145,6 +157,42 @@ class LoyaltyProgram(models.Model):
                     )
                 )
 
+    @api.constrains(
+        "program_type",
+        "clinic_gift_card",
+        "clinic_amount_min",
+        "clinic_amount_max",
+        "clinic_validity_months",
+    )
+    def _check_clinic_gift_card(self):
+        for program in self.filtered("clinic_gift_card"):
+            if program.program_type != "gift_card":
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: only gift card programs are sold as gift cards.",
+                        name=program.name,
+                    )
+                )
+            currency = program.currency_id
+            if (
+                currency.compare_amounts(program.clinic_amount_min, 0.0) <= 0
+                or currency.compare_amounts(program.clinic_amount_max, program.clinic_amount_min)
+                < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: the amounts sold go from a positive smallest amount to a"
+                        " largest amount above it.",
+                        name=program.name,
+                    )
+                )
+            if program.clinic_validity_months <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: a gift card is valid for at least a month.", name=program.name
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         programs = super().create(vals_list)
@@ -153,17 +201,24 @@ class LoyaltyProgram(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if {"clinic_product_id", "program_type", "name"} & set(vals):
+        if {"clinic_product_id", "program_type", "name", "clinic_gift_card"} & set(vals):
             self._clinic_ensure_product()
         return res
 
     def _clinic_ensure_product(self):
         """A course without a product gets one: a service with the taxes of
-        its first treatment's product."""
+        its first treatment's product. A clinic gift card's has no taxes: it
+        is a multi-purpose voucher (EU Directive 2016/1065), taxed when it
+        is spent, by the deposit or invoice it pays."""
         for program in self.filtered(
-            lambda p: p.program_type == "clinic_course" and not p.clinic_product_id
+            lambda p: (
+                (p.program_type == "clinic_course" or p.clinic_gift_card)
+                and not p.clinic_product_id
+            )
         ):
             first = program.clinic_treatment_ids[:1].product_id
+            if program.clinic_gift_card:
+                first = self.env["product.product"]
             product = (
                 self.env["product.product"]
                 .sudo()
@@ -191,6 +246,19 @@ class LoyaltyProgram(models.Model):
             "type": "ir.actions.act_window",
             "name": self.env._("Sell a Course"),
             "res_model": "clinic.wallet.sell",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_program_id": self.id},
+        }
+
+    def action_sell_gift_card(self):
+        """The desk sells a gift card of this program."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Sell a Gift Card"),
+            "res_model": "clinic.gift.card.sell",
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",

@@ -12,6 +12,13 @@ class ResCompany(models.Model):
         help="Current liability (unearned revenue) holding the price of courses sold until"
         " their sessions are used or expire.",
     )
+    clinic_gift_card_account_id = fields.Many2one(
+        "account.account",
+        string="Gift Cards Account",
+        domain="[('account_type', '=', 'liability_current')]",
+        help="Current liability holding the value of gift cards sold until they are spent"
+        " or expire.",
+    )
     clinic_breakage_account_id = fields.Many2one(
         "account.account",
         string="Breakage Income Account",
@@ -41,6 +48,15 @@ class ResCompany(models.Model):
                     {
                         "name": self.env._("Prepaid Courses (Unearned Revenue)"),
                         "code": Account._search_new_account_code("2195", cache=set()),
+                        "account_type": "liability_current",
+                        "company_ids": [Command.set(company.ids)],
+                    }
+                ).id
+            if not company.clinic_gift_card_account_id:
+                vals["clinic_gift_card_account_id"] = Account.create(
+                    {
+                        "name": self.env._("Gift Cards Outstanding"),
+                        "code": Account._search_new_account_code("2196", cache=set()),
                         "account_type": "liability_current",
                         "company_ids": [Command.set(company.ids)],
                     }

@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
     clinic_wallet_account_id = fields.Many2one(
         related="company_id.clinic_wallet_account_id", readonly=False
     )
+    clinic_gift_card_account_id = fields.Many2one(
+        related="company_id.clinic_gift_card_account_id", readonly=False
+    )
     clinic_breakage_account_id = fields.Many2one(
         related="company_id.clinic_breakage_account_id", readonly=False
     )

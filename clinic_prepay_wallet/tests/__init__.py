@@ -4,5 +4,6 @@ from . import (
     test_course_concurrency,
     test_course_portal,
     test_course_refund,
+    test_gift_card,
     test_ui,
 )

@@ -23,13 +23,4 @@ class ClinicWalletPayment(models.TransientModel):
             card.sudo().clinic_invoice_id.company_id
         )
         card.sudo()._clinic_register_desk_payment(journal, method, date)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "loyalty.card",
-            "res_id": card.id,
-            "view_mode": "form",
-            "views": [
-                (self.env.ref("clinic_prepay_wallet.loyalty_card_view_form_course").id, "form")
-            ],
-            "target": "current",
-        }
+        return card._clinic_open_form()
