@@ -21,3 +21,8 @@ class ClinicGiftCardPrint(http.Controller):
         ):
             raise request.not_found()
         return request.render("clinic_prepay_wallet.gift_card_print", {"card": card})
+
+    @http.route("/gift-card/paid", type="http", auth="public", website=True, sitemap=False)
+    def clinic_gift_card_paid(self, **kw):
+        """Where a visitor who paid a gift card lands."""
+        return request.render("clinic_prepay_wallet.gift_card_paid")

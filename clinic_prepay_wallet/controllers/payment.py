@@ -12,6 +12,9 @@ class ClinicWalletPaymentPortal(ClinicPaymentPortal):
         invoice_id = self._cast_as_int(invoice_id)
         if invoice_id:
             invoice = request.env["account.move"].sudo().browse(invoice_id).exists()
-            if invoice.clinic_wallet_card_id:
+            card = invoice.clinic_wallet_card_id
+            if card and card.program_id.clinic_gift_card and request.env.user._is_public():
+                values["landing_route"] = "/gift-card/paid"
+            elif card:
                 values["landing_route"] = "/my/wallet"
         return values

@@ -1,8 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from urllib.parse import urlencode
+
 from odoo import http
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+
+
+def apply_gift_card(appointment, code):
+    """Pay ``appointment`` with the gift card of ``code``, for the visitor
+    of this request (wrong codes are counted); returns the error to show,
+    or None."""
+    Attempt = request.env["clinic.gift.card.attempt"].sudo()
+    try:
+        Attempt._clinic_lookup(
+            request.httprequest.remote_addr,
+            lambda: appointment.sudo()._clinic_pay_with_gift_card(code or ""),
+        )
+    except UserError as error:
+        return error.args[0]
+    return None
 
 
 class ClinicWalletPortal(CustomerPortal):
@@ -89,3 +106,30 @@ class ClinicWalletPortal(CustomerPortal):
         except UserError as error:
             return request.redirect(f"/my/wallet?error={error.args[0]}")
         return request.redirect(card._clinic_get_payment_link())
+
+    @http.route(
+        "/my/appointments/<int:appointment_id>/gift-card",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_clinic_appointment_gift_card(self, appointment_id, access_token=None, **post):
+        """A gift card code pays the deposit or the visit's invoice, as far
+        as it goes; the rest stays on Odoo's payment form. Wrong codes are
+        counted per visitor."""
+        try:
+            appointment = self._document_check_access(
+                "clinic.appointment", appointment_id, access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        error = apply_gift_card(appointment, post.get("gift_card_code"))
+        query = {"access_token": access_token} if access_token else {}
+        if error:
+            query["gift_card_error"] = error
+        else:
+            query["gift_card_paid"] = 1
+        url = appointment.get_portal_url()
+        url = url.split("?")[0]
+        return request.redirect(f"{url}?{urlencode(query)}" if query else url)

@@ -5,6 +5,7 @@ from . import (
     clinic_demo,
     clinic_refund_request,
     gift_card,
+    gift_card_attempt,
     loyalty_card,
     loyalty_history,
     loyalty_program,

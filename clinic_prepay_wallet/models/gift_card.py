@@ -25,6 +25,9 @@ class LoyaltyCard(models.Model):
     clinic_recipient_name = fields.Char(string="Recipient", readonly=True, copy=False)
     clinic_recipient_email = fields.Char(string="Recipient Email", readonly=True, copy=False)
     clinic_gift_message = fields.Text(string="Message", readonly=True, copy=False)
+    clinic_sale_key = fields.Char(
+        readonly=True, copy=False, index="btree_not_null", groups="base.group_system"
+    )
     clinic_amount_sold = fields.Monetary(
         string="Amount Bought", readonly=True, copy=False, help="The gift card's value when sold."
     )
@@ -219,6 +222,21 @@ class LoyaltyCard(models.Model):
             used=left,
             amount=amount,
             move=move,
+        )
+
+    @api.model
+    def _clinic_sale_key(self, address):
+        return self.env["clinic.gift.card.attempt"]._visitor_key(address)
+
+    @api.model
+    def _clinic_sales_this_hour(self, key):
+        # one visitor's sales are counted one request at a time
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[15:30], 16)])
+        return self.sudo().search_count(
+            [
+                ("clinic_sale_key", "=", key),
+                ("create_date", ">", fields.Datetime.now() - relativedelta(hours=1)),
+            ]
         )
 
     def _clinic_send_gift_card(self):

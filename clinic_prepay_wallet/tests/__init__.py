@@ -5,5 +5,6 @@ from . import (
     test_course_portal,
     test_course_refund,
     test_gift_card,
+    test_gift_card_concurrency,
     test_ui,
 )

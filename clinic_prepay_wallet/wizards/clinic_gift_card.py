@@ -20,8 +20,8 @@ class ClinicGiftCardSell(models.TransientModel):
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(required=True)
     recipient_name = fields.Char(string="For", required=True)
-    recipient_email = fields.Char(string="Recipient Email")
-    message = fields.Text()
+    recipient_email = fields.Char(help="The code goes there once the card is paid.")
+    message = fields.Text(help="Printed on the card.")
 
     def _sell(self):
         self.ensure_one()

@@ -383,4 +383,9 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
             return request.redirect(f"/book/{treatment.id}?taken=1")
         if is_guest:
             request.session["clinic_holds"] = [appointment.id]
-        return request.redirect(appointment.get_portal_url())
+        return request.redirect(self._get_booked_url(appointment, post))
+
+    def _get_booked_url(self, appointment, post):
+        """Where the visitor lands once the time is held: the appointment's
+        page, where it is paid."""
+        return appointment.get_portal_url()

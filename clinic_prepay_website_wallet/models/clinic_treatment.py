@@ -39,3 +39,18 @@ class ClinicTreatment(models.Model):
                 ]
             )
         )
+
+    def _clinic_gift_cards_accepted(self):
+        """The clinic sells gift cards: the booking page asks for a code."""
+        self.ensure_one()
+        return bool(
+            self.env["loyalty.program"]
+            .sudo()
+            .search_count(
+                [
+                    ("clinic_gift_card", "=", True),
+                    ("company_id", "in", (self.company_id.id, False)),
+                ],
+                limit=1,
+            )
+        )
