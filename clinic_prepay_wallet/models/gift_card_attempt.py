@@ -25,11 +25,11 @@ class ClinicGiftCardAttempt(models.Model):
     @api.model
     def _visitor_key(self, address):
         try:
-            ip = ipaddress.ip_address(address or "")
-            if ip.version == 6:
-                address = str(ipaddress.ip_network(f"{address}/64", strict=False))
+            version = ipaddress.ip_address(address or "").version
         except ValueError:
-            pass
+            version = None
+        if version == 6:
+            address = str(ipaddress.ip_network(f"{address}/64", strict=False))
         return hashlib.sha256(f"clinic_gift_card:{address}".encode()).hexdigest()
 
     @api.model
