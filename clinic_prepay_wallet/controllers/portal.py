@@ -18,7 +18,10 @@ def apply_gift_card(appointment, code):
             lambda: appointment.sudo()._clinic_pay_with_gift_card(code or ""),
         )
     except UserError as error:
+        # shown once on the appointment's page: the link carries no text
+        request.session["clinic_gift_card_error"] = [appointment.id, error.args[0]]
         return error.args[0]
+    request.session.pop("clinic_gift_card_error", None)
     return None
 
 
@@ -126,10 +129,7 @@ class ClinicWalletPortal(CustomerPortal):
             return request.redirect("/my")
         error = apply_gift_card(appointment, post.get("gift_card_code"))
         query = {"access_token": access_token} if access_token else {}
-        if error:
-            query["gift_card_error"] = error
-        else:
-            query["gift_card_paid"] = 1
+        query["gift_card"] = "error" if error else "paid"
         url = appointment.get_portal_url()
         url = url.split("?")[0]
         return request.redirect(f"{url}?{urlencode(query)}" if query else url)

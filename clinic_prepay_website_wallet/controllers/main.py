@@ -33,7 +33,7 @@ class ClinicBookingWallet(ClinicBooking):
         if not code or appointment.state != "awaiting_payment":
             return url
         error = apply_gift_card(appointment, code)
-        param = {"gift_card_error": error} if error else {"gift_card_paid": 1}
+        param = {"gift_card": "error" if error else "paid"}
         return f"{url}{'&' if '?' in url else '?'}{urlencode(param)}"
 
 
