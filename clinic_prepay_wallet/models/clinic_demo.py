@@ -76,3 +76,52 @@ class LoyaltyCard(models.Model):
 
         # a course sold on the phone, its payment link sent
         self._clinic_sell_course(peel_course, ref("clinic_prepay.res_partner_patient3_demo"))
+
+        self._demo_populate_gift_cards(bank)
+
+    @api.model
+    def _demo_populate_gift_cards(self, bank):
+        """Demo gift cards through the real flows: one partly spent on a
+        booking's deposit, one expired with its breakage entry."""
+        ref = self.env.ref
+        patient = ref("clinic_prepay.res_partner_patient_demo")
+        peter = ref("clinic_prepay.res_partner_patient2_demo")
+        gina = ref("clinic_prepay_wallet.res_partner_gift_recipient_demo")
+        botox = ref("clinic_prepay.clinic_treatment_botox_demo")
+        doctor = ref("clinic_prepay.user_practitioner_demo")
+        program = ref("clinic_prepay_wallet.loyalty_program_gift_card_demo")
+        today = fields.Date.context_today(self)
+
+        # Peter gave Gina a card; it paid the deposit of her first Botox
+        card = self._clinic_sell_gift_card(
+            program, peter, 150.0, gina.name, gina.email, "Enjoy your treat!"
+        )
+        card._clinic_register_desk_payment(bank)
+        now = fields.Datetime.now().replace(microsecond=0)
+        slots = botox._get_free_slots(
+            now + timedelta(days=8), now + timedelta(days=19), practitioners=doctor
+        )
+        appointment = self.env["clinic.appointment"].create(
+            {
+                "patient_id": gina.id,
+                "treatment_id": botox.id,
+                "practitioner_id": doctor.id,
+                "start": slots[-1]["start"],
+            }
+        )
+        appointment.action_book()
+        appointment._clinic_pay_with_gift_card(card.code)
+
+        # a card bought for Peter last year and never used: its value is
+        # breakage income from the day after its last valid day
+        expired = self._clinic_sell_gift_card(
+            program, patient, 80.0, peter.name, peter.email, "Happy birthday, Peter!"
+        )
+        expired._clinic_register_desk_payment(bank)
+        expired.write(
+            {
+                "clinic_paid_date": today - relativedelta(months=13),
+                "expiration_date": today - relativedelta(months=1),
+            }
+        )
+        expired._clinic_expire_gift_card()
