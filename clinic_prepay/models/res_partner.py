@@ -234,6 +234,61 @@ class ResPartner(models.Model):
             -sum(self._clinic_credit_lines(company).mapped("amount_residual"))
         )
 
+    def _clinic_credit_history(self, company=None):
+        """What was kept as this patient's credit and what it paid, oldest
+        first: dicts of ``date``, ``description`` and ``amount`` (kept is
+        positive, used negative)."""
+        self.ensure_one()
+        company = company or self.env.company
+        kept = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("move_id.clinic_patient_credit", "=", True),
+                    ("parent_state", "=", "posted"),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("credit", ">", 0),
+                ],
+                order="date, id",
+            )
+        )
+        paid_moves = kept.matched_debit_ids.debit_move_id.move_id
+        by_final_invoice = {
+            appointment.final_invoice_id: appointment
+            for appointment in self.env["clinic.appointment"]
+            .sudo()
+            .search([("final_invoice_id", "in", paid_moves.ids)])
+        }
+
+        def reference(move):
+            appointment = move.clinic_deposit_id.appointment_id or by_final_invoice.get(move)
+            return appointment.name if appointment else move.name
+
+        history = []
+        for line in kept:
+            history.append(
+                {
+                    "date": line.date,
+                    "description": self.env._("Kept from %(ref)s", ref=reference(line.move_id)),
+                    "amount": line.credit,
+                }
+            )
+            for partial in line.matched_debit_ids:
+                history.append(
+                    {
+                        "date": partial.max_date,
+                        "description": self.env._(
+                            "Used on %(ref)s", ref=reference(partial.debit_move_id.move_id)
+                        ),
+                        "amount": -partial.amount,
+                    }
+                )
+        history.sort(key=lambda event: event["date"])
+        return history
+
     def _clinic_format_datetime(self, value, company):
         """``value`` (naive UTC) as this patient reads it: their timezone (the
         clinic's when they have none) and language, the zone named."""

@@ -113,6 +113,30 @@ class TestPatientCredit(ClinicPaymentCommon):
         self.assertEqual(old.deposit_ids.amount_refunded, 50.0)
         self.assertEqual(self._deposit_balance(appointment), -50.0)
 
+    def test_credit_history_reads_kept_then_used(self):
+        old, request = self._credit_of()
+        self.assertEqual(
+            self.patient._clinic_credit_history(),
+            [
+                {
+                    "date": request.credit_note_id.date,
+                    "description": f"Kept from {old.name}",
+                    "amount": 50.0,
+                }
+            ],
+        )
+        self.treatment_botox.deposit_fixed = 30.0
+        partial_use = self._appointment(NOW + timedelta(days=5))
+        partial_use.action_book()
+        history = self.patient._clinic_credit_history()
+        self.assertEqual(
+            [(event["description"], event["amount"]) for event in history],
+            [(f"Kept from {old.name}", 50.0), (f"Used on {partial_use.name}", -30.0)],
+        )
+        self.assertEqual(self.patient._clinic_credit_amount(), 20.0)
+        # another patient's history is their own
+        self.assertEqual(self.patient2._clinic_credit_history(), [])
+
     def test_money_from_credit_goes_back_to_credit(self):
         """A booking paid by the credit, cancelled: its refund is credit
         again, not cash."""

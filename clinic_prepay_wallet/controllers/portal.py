@@ -27,10 +27,13 @@ def apply_gift_card(appointment, code):
 
 class ClinicWalletPortal(CustomerPortal):
     def _clinic_wallet_domain(self):
-        """The courses of the user and of the patients under their contact."""
+        """The courses and gift cards the user and the patients under their
+        contact bought, and the gift cards they added with their code."""
         partner = request.env.user.partner_id.commercial_partner_id
         return [
+            "|",
             ("partner_id", "child_of", partner.ids),
+            ("clinic_holder_id", "=", partner.id),
             ("clinic_state", "in", ("pending", "active", "used", "expired")),
         ]
 
@@ -67,15 +70,21 @@ class ClinicWalletPortal(CustomerPortal):
             .with_context(active_test=False)
             .search(self._clinic_wallet_domain(), order="clinic_state, expiration_date, id")
         )
+        company = request.env.company
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "cards": cards,
+                "cards": cards.filtered(lambda card: not card.program_id.clinic_gift_card),
+                "gift_cards": cards.filtered(lambda card: card.program_id.clinic_gift_card),
+                "holder": partner.commercial_partner_id,
+                "credit_history": partner.sudo()._clinic_credit_history(company),
                 "courses": self._clinic_online_courses(),
-                "patient_credit": partner.sudo()._clinic_credit_amount(),
-                "currency": request.env.company.currency_id,
+                "patient_credit": partner.sudo()._clinic_credit_amount(company),
+                "currency": company.currency_id,
                 "page_name": "clinic_wallet",
                 "error": kw.get("error"),
+                "gift_card_error": request.session.pop("clinic_wallet_gift_card_error", None),
+                "gift_card_added": kw.get("gift_card") == "added",
             }
         )
         return request.render("clinic_prepay_wallet.portal_my_clinic_wallet", values)
@@ -109,6 +118,31 @@ class ClinicWalletPortal(CustomerPortal):
         except UserError as error:
             return request.redirect(f"/my/wallet?error={error.args[0]}")
         return request.redirect(card._clinic_get_payment_link())
+
+    @http.route(
+        "/my/wallet/gift-card",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_clinic_wallet_add_gift_card(self, **post):
+        """The patient adds a gift card they were given, by its code; wrong
+        codes are counted per visitor as when paying with one."""
+        partner = request.env.user.partner_id
+        Card = request.env["loyalty.card"].sudo()
+        try:
+            request.env["clinic.gift.card.attempt"].sudo()._clinic_lookup(
+                request.httprequest.remote_addr,
+                lambda: Card._clinic_add_to_wallet(
+                    post.get("gift_card_code") or "", partner, request.env.company
+                ),
+            )
+        except UserError as error:
+            # the redirect carries no text: the message waits in the session
+            request.session["clinic_wallet_gift_card_error"] = error.args[0]
+            return request.redirect("/my/wallet")
+        return request.redirect("/my/wallet?gift_card=added")
 
     @http.route(
         "/my/appointments/<int:appointment_id>/gift-card",

@@ -31,6 +31,14 @@ class LoyaltyCard(models.Model):
     clinic_amount_sold = fields.Monetary(
         string="Amount Bought", readonly=True, copy=False, help="The gift card's value when sold."
     )
+    clinic_holder_id = fields.Many2one(
+        "res.partner",
+        string="In the Wallet of",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The patient who added the gift card to their portal wallet with its code.",
+    )
 
     def _clinic_open_form(self):
         self.ensure_one()
@@ -278,6 +286,27 @@ class LoyaltyCard(models.Model):
             or card.clinic_state in (False, "cancelled")
         ):
             raise UserError(self.env._("This code is not one of our gift cards."))
+        return card
+
+    @api.model
+    def _clinic_add_to_wallet(self, code, partner, company):
+        """The gift card of ``code`` joins ``partner``'s portal wallet, where
+        they follow its balance, expiry and history. Returns the card."""
+        card = self._clinic_find_gift_card(code, company)
+        card._clinic_lock()
+        problem = card._clinic_gift_card_problem(fields.Date.context_today(self))
+        if problem:
+            raise UserError(problem)
+        partner = partner.commercial_partner_id
+        if card.clinic_holder_id and card.clinic_holder_id != partner:
+            raise UserError(self.env._("This gift card is already in another patient's wallet."))
+        if not card.clinic_holder_id:
+            card.clinic_holder_id = partner
+            card.message_post(
+                body=self.env._(
+                    "Added to the wallet of %(patient)s on the portal.", patient=partner.name
+                )
+            )
         return card
 
     def _clinic_gift_card_problem(self, on_date):

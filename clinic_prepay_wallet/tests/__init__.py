@@ -7,4 +7,5 @@ from . import (
     test_gift_card,
     test_gift_card_concurrency,
     test_ui,
+    test_wallet_portal,
 )

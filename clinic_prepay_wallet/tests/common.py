@@ -99,3 +99,67 @@ class WalletCommon(ClinicPaymentCommon):
             appointment.wallet_card_id = card
         appointment.with_user(self.front_desk).action_book()
         return appointment
+
+
+class GiftCardCommon(WalletCommon):
+    """Adds the clinic's gift card program and a buyer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company._clinic_ensure_accounting()
+        cls.gift_account = cls.company.clinic_gift_card_account_id
+        cls.gift_program = (
+            cls.env["loyalty.program"]
+            .with_user(cls.manager)
+            .create(
+                {
+                    "name": "Clinic Gift Card",
+                    "program_type": "gift_card",
+                    "clinic_gift_card": True,
+                    "clinic_validity_months": 12,
+                }
+            )
+        )
+        cls.buyer = cls.env["res.partner"].create(
+            {"name": "Sam Buyer", "email": "sam@example.com"}
+        )
+
+    def _sell_gift(self, amount=150.0, buyer=None, recipient_email="patricia@example.com"):
+        """Sold as the website sells it: pending, waiting for its money."""
+        return (
+            self.env["loyalty.card"]
+            .sudo()
+            ._clinic_sell_gift_card(
+                self.gift_program,
+                buyer or self.buyer,
+                amount,
+                "Patricia",
+                recipient_email,
+                "Happy birthday!",
+            )
+        )
+
+    def _gift_balance(self, card):
+        lines = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", self.gift_account.id),
+                ("parent_state", "=", "posted"),
+                ("move_id.clinic_wallet_card_id", "=", card.id),
+            ]
+        )
+        return self.currency.round(-sum(lines.mapped("balance")))
+
+    def _pay_with_card(self, appointment, code, amount=None, user=None):
+        wizard = (
+            self.env["clinic.gift.card.pay"]
+            .with_user(user or self.front_desk)
+            .create({"appointment_id": appointment.id, "code": code, "amount": amount})
+        )
+        wizard.action_confirm()
+
+    def _awaiting_deposit(self, start=None):
+        appointment = self._appointment(start or self._bookable_time(), user=self.front_desk)
+        appointment.with_user(self.front_desk).action_book()
+        self.assertEqual(appointment.state, "awaiting_payment")
+        return appointment
