@@ -25,6 +25,7 @@
         "views/res_config_settings_views.xml",
         "wizards/clinic_wallet_sell_views.xml",
         "wizards/clinic_wallet_payment_views.xml",
+        "wizards/clinic_wallet_adjust_views.xml",
         "templates/gift_card.xml",
         "views/clinic_wallet_menus.xml",
         "templates/portal.xml",

@@ -287,6 +287,21 @@ class LoyaltyCard(models.Model):
             card.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
         return True
 
+    def action_adjust(self):
+        """A manager adjusts the card, saying why."""
+        self.ensure_one()
+        if not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
+            raise AccessError(self.env._("Only a clinic manager adjusts a wallet."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Adjust"),
+            "res_model": "clinic.wallet.adjust",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_card_id": self.id},
+        }
+
     def action_take_payment(self):
         """The desk takes the course's price (cash, card terminal)."""
         self.ensure_one()
@@ -509,8 +524,9 @@ class LoyaltyCard(models.Model):
         )
 
     def _clinic_post_entry(self, amount, account, label, appointment=None, date=None):
-        """An entry moving ``amount`` from the prepaid courses account to
-        ``account``, for this card's patient."""
+        """An entry moving ``amount`` from the card's liability account to
+        ``account`` (a negative amount moves it the other way), for this
+        card's patient."""
         self.ensure_one()
         company = self.company_id or appointment.company_id
         company._clinic_ensure_accounting()
@@ -532,7 +548,8 @@ class LoyaltyCard(models.Model):
                                 "name": f"{ref} ({self.code})",
                                 "account_id": self._clinic_liability_account().id,
                                 "partner_id": self.partner_id.id,
-                                "debit": amount,
+                                "debit": max(amount, 0.0),
+                                "credit": max(-amount, 0.0),
                             }
                         ),
                         Command.create(
@@ -540,7 +557,8 @@ class LoyaltyCard(models.Model):
                                 "name": f"{ref} ({self.code})",
                                 "account_id": account.id,
                                 "partner_id": self.partner_id.id,
-                                "credit": amount,
+                                "debit": max(-amount, 0.0),
+                                "credit": max(amount, 0.0),
                             }
                         ),
                     ],
@@ -624,6 +642,100 @@ class LoyaltyCard(models.Model):
             amount=-amount,
             appointment=appointment,
         )
+
+    def _clinic_adjust(self, delta, reason):
+        """A manager's adjustment: ``delta`` sessions of a course or money
+        of a gift card, added (positive) or taken off. The value it moves
+        is posted between the card's liability and the breakage income
+        account (wallet adjustments), and logged with its reason."""
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
+            raise AccessError(self.env._("Only a clinic manager adjusts a wallet."))
+        self.check_access("read")
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Say why the wallet is adjusted."))
+        card = self.sudo()
+        card._clinic_lock()
+        if card.clinic_state not in ("active", "used"):
+            raise UserError(
+                self.env._(
+                    "Only an active or used-up card is adjusted; %(code)s is not.", code=card.code
+                )
+            )
+        company = card.company_id or self.env.company
+        company._clinic_ensure_accounting()
+        currency = company.currency_id
+        if card._clinic_is_gift_card():
+            amount = currency.round(delta or 0.0)
+            if currency.is_zero(amount):
+                raise UserError(self.env._("An adjustment changes the balance."))
+            if currency.compare_amounts(card.points + amount, 0.0) < 0:
+                raise UserError(
+                    self.env._(
+                        "The gift card holds %(balance)s; it cannot lose %(amount)s.",
+                        balance=currency.format(card.points),
+                        amount=currency.format(-amount),
+                    )
+                )
+            label = self.env._(
+                "Gift card adjusted by %(amount)s: %(reason)s",
+                amount=currency.format(amount),
+                reason=reason,
+            )
+            points = currency.round(card.points + amount)
+            vals = {"points": points}
+        else:
+            sessions = int(delta or 0)
+            if sessions != (delta or 0) or not sessions:
+                raise UserError(self.env._("A course is adjusted by a whole number of sessions."))
+            if card.points + sessions < 0:
+                raise UserError(
+                    self.env._(
+                        "The course has %(left)s sessions left to book; it cannot lose %(count)s.",
+                        left=int(card.points),
+                        count=-sessions,
+                    )
+                )
+            open_sessions = (
+                card.clinic_sessions_total
+                - card.clinic_sessions_used
+                - card.clinic_sessions_expired
+                - card.clinic_sessions_refunded
+            )
+            # sessions given move no money; sessions taken off take their
+            # share of the value left with them
+            amount = (
+                -currency.round(card.clinic_value * -sessions / open_sessions)
+                if sessions < 0
+                else 0.0
+            )
+            label = self.env._(
+                "Course adjusted by %(count)s sessions: %(reason)s", count=sessions, reason=reason
+            )
+            points = card.points + sessions
+            vals = {
+                "points": points,
+                "clinic_sessions_total": card.clinic_sessions_total + sessions,
+            }
+        # the entry moves money into the liability for a positive amount
+        move = (
+            card._clinic_post_entry(-amount, company.clinic_breakage_account_id, label)
+            if not currency.is_zero(amount)
+            else self.env["account.move"]
+        )
+        if currency.compare_amounts(points, 0.0) > 0 and card.clinic_state == "used":
+            vals["clinic_state"] = "active"
+        card.write(vals)
+        card._clinic_sync_value()
+        card._clinic_log("adjusted", label, amount=-amount, move=move)
+        card.message_post(body=label)
+        if card._clinic_is_gift_card():
+            if currency.is_zero(card.points):
+                card.clinic_state = "used"
+        else:
+            card._clinic_check_used_up()
+        return move
 
     def _clinic_check_used_up(self):
         for card in self:

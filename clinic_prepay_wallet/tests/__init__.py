@@ -7,5 +7,6 @@ from . import (
     test_gift_card,
     test_gift_card_concurrency,
     test_ui,
+    test_wallet_adjust,
     test_wallet_portal,
 )
