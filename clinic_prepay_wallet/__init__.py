@@ -1,3 +1,3 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from . import controllers, models, wizards
+from . import controllers, models, report, wizards
 from .hooks import post_init_hook

@@ -15,6 +15,7 @@
     "post_init_hook": "post_init_hook",
     "data": [
         "security/ir.model.access.csv",
+        "security/clinic_wallet_security.xml",
         "data/clinic_wallet_data.xml",
         "data/mail_template_data.xml",
         "views/loyalty_program_views.xml",
@@ -27,6 +28,7 @@
         "wizards/clinic_wallet_payment_views.xml",
         "wizards/clinic_wallet_adjust_views.xml",
         "templates/gift_card.xml",
+        "report/clinic_wallet_report_views.xml",
         "views/clinic_wallet_menus.xml",
         "templates/portal.xml",
     ],

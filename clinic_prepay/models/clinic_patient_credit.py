@@ -13,7 +13,8 @@ from odoo import fields, models
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    # the credit's flag, beside the feature it belongs to
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     clinic_patient_credit = fields.Boolean(
         string="Kept as Patient Credit",

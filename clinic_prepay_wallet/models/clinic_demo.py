@@ -27,9 +27,9 @@ class LoyaltyCard(models.Model):
         Appointment = self.env["clinic.appointment"]
 
         # Patricia's laser course: three sessions done, one booked ahead
-        course = self._clinic_sell_course(laser_course, patient)
-        course._clinic_register_desk_payment(bank)
         today = fields.Date.context_today(self)
+        course = self._clinic_sell_course(laser_course, patient)
+        course._demo_paid_on(bank, today - relativedelta(months=3))
         # bought three months ago
         course.write(
             {
@@ -65,7 +65,7 @@ class LoyaltyCard(models.Model):
 
         # Peter's course of peels expired with two sessions unused
         expired = self._clinic_sell_course(peel_course, peter)
-        expired._clinic_register_desk_payment(bank)
+        expired._demo_paid_on(bank, today - relativedelta(months=7))
         expired.write(
             {
                 "clinic_paid_date": today - relativedelta(months=7),
@@ -78,6 +78,12 @@ class LoyaltyCard(models.Model):
         self._clinic_sell_course(peel_course, ref("clinic_prepay.res_partner_patient3_demo"))
 
         self._demo_populate_gift_cards(bank)
+
+    def _demo_paid_on(self, bank, date):
+        """Paid at the desk on ``date``: the sale is in the ledger of that
+        day, as the wallet figures read it."""
+        self.clinic_invoice_id.invoice_date = date
+        self._clinic_register_desk_payment(bank, payment_date=date)
 
     @api.model
     def _demo_populate_gift_cards(self, bank):
@@ -117,7 +123,7 @@ class LoyaltyCard(models.Model):
         expired = self._clinic_sell_gift_card(
             program, patient, 80.0, peter.name, peter.email, "Happy birthday, Peter!"
         )
-        expired._clinic_register_desk_payment(bank)
+        expired._demo_paid_on(bank, today - relativedelta(months=13))
         expired.write(
             {
                 "clinic_paid_date": today - relativedelta(months=13),

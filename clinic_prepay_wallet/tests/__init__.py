@@ -9,4 +9,5 @@ from . import (
     test_ui,
     test_wallet_adjust,
     test_wallet_portal,
+    test_wallet_report,
 )
