@@ -103,7 +103,7 @@ class Bench:
         self.provider = env.ref("payment.payment_provider_demo")
         self.provider.write({"state": "test", "is_published": True})
         self.method = env.ref("payment_demo.payment_method_demo")
-        self.course_card = None
+        self.course_card = self.gift_card = None
         if "clinic_wallet_card_id" in env["account.move"]._fields:
             # the wallet: a patient with a course of the treatment, paid
             course = env["loyalty.program"].create(
@@ -117,6 +117,20 @@ class Bench:
             )
             self.course_card = env["loyalty.card"]._clinic_sell_course(course, self.patients[1])
             self.course_card._clinic_register_desk_payment(self.bank)
+            # a gift card large enough for every sample
+            gift_program = env["loyalty.program"].create(
+                {
+                    "name": "Bench gift card",
+                    "program_type": "gift_card",
+                    "clinic_gift_card": True,
+                    "clinic_amount_min": 10.0,
+                    "clinic_amount_max": 100000.0,
+                }
+            )
+            self.gift_card = env["loyalty.card"]._clinic_sell_gift_card(
+                gift_program, self.patients[2], 50000.0, "Bench", "bench@example.com", ""
+            )
+            self.gift_card._clinic_register_desk_payment(self.bank)
         self.cr.commit()
 
     def _start(self, practitioner, days=3):
@@ -333,6 +347,60 @@ class Bench:
                 (self.accountant, self._draft_invoice, core_pay, 1),
             )
         )
+
+        if self.gift_card:
+            code = self.gift_card.code
+
+            def gift_pay(env, appointment):
+                wizard = env["clinic.gift.card.pay"].create(
+                    {"appointment_id": appointment.id, "code": code}
+                )
+                wizard.action_confirm()
+
+            def core_gift_pay(env, invoice):
+                # the deposit's invoice posted, an entry from the gift cards
+                # account to the receivable, the two reconciled
+                invoice = env["account.move"].browse(invoice.id)
+                invoice.action_post()
+                company = env.company
+                receivable = invoice.line_ids.filtered(
+                    lambda line: line.account_id.account_type == "asset_receivable"
+                )
+                move = env["account.move"].create(
+                    {
+                        "move_type": "entry",
+                        "journal_id": company.clinic_forfeit_journal_id.id,
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "account_id": company.clinic_gift_card_account_id.id,
+                                    "partner_id": self.patients[2].id,
+                                    "debit": invoice.amount_total,
+                                }
+                            ),
+                            Command.create(
+                                {
+                                    "account_id": receivable.account_id.id,
+                                    "partner_id": invoice.partner_id.id,
+                                    "credit": invoice.amount_total,
+                                }
+                            ),
+                        ],
+                    }
+                )
+                move.action_post()
+                (
+                    receivable
+                    | move.line_ids.filtered(lambda line: line.account_id == receivable.account_id)
+                ).reconcile()
+
+            rows.append(
+                self.compare(
+                    "paying with a gift card",
+                    (self.desk, self._book, gift_pay, 1),
+                    (self.accountant, self._draft_invoice, core_gift_pay, 1),
+                )
+            )
 
         def online_pay(env, tx):
             tx = env["payment.transaction"].browse(tx.id)

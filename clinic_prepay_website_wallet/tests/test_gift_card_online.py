@@ -157,3 +157,31 @@ class TestGiftCardOnline(OnlineBookingCase):
         )
         self.assertIn(response.status_code, (303, 400))
         self.assertEqual(card.points, 20.0)
+
+
+@tagged("post_install", "-at_install")
+class TestGiftCardPhone(OnlineBookingCase):
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_visitor_buys_and_recipient_books_with_the_code(self):
+        self.company._clinic_ensure_accounting()
+        program = self.env["loyalty.program"].create(
+            {"name": "Tour Gift Card", "program_type": "gift_card", "clinic_gift_card": True}
+        )
+        self.start_tour("/gift-cards", "clinic_wallet_visitor_buys_gift_card_tour")
+        card = self.env["loyalty.card"].search([("program_id", "=", program.id)])
+        self.assertEqual(card.partner_id.name, "Sam Sender")
+        self.assertEqual((card.clinic_state, card.points), ("active", 60.0))
+        self.assertEqual(card.clinic_recipient_email, "rita@example.com")
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "loyalty.card"), ("res_id", "=", card.id)]
+        )
+        self.assertIn(card.code, "".join(mail.mapped("body_html")))
+        # the code the recipient types, as printed (the tour cannot read mail)
+        card.code = "GYFTCARDTVR23456"
+        self.start_tour("/book", "clinic_wallet_recipient_books_with_code_tour")
+        appointment = self._online_appointments()[-1]
+        self.assertEqual(appointment.patient_id.name, "Rita Recipient")
+        self.assertEqual((appointment.state, appointment.gift_card_paid), ("confirmed", 40.0))
+        self.assertEqual(card.points, 20.0)
