@@ -24,7 +24,7 @@ class ClinicWalletReport(models.Model):
     date = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
-    card_id = fields.Many2one("loyalty.card", string="Card", readonly=True)
+    card_id = fields.Many2one("loyalty.card", readonly=True)
     program_id = fields.Many2one("loyalty.program", string="Course or Gift Card", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Bought By", readonly=True)
     card_type = fields.Selection(
@@ -44,7 +44,6 @@ class ClinicWalletReport(models.Model):
     )
     move_id = fields.Many2one("account.move", string="Entry", readonly=True)
     liability_outstanding = fields.Monetary(
-        string="Liability Outstanding",
         readonly=True,
         help="What the cards still held at the end of the month: read it by month.",
     )
