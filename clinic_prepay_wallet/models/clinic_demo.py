@@ -88,7 +88,8 @@ class LoyaltyCard(models.Model):
     @api.model
     def _demo_populate_gift_cards(self, bank):
         """Demo gift cards through the real flows: one partly spent on a
-        booking's deposit, one expired with its breakage entry."""
+        booking's deposit, one in a patient's portal wallet, one expired
+        with its breakage entry."""
         ref = self.env.ref
         patient = ref("clinic_prepay.res_partner_patient_demo")
         peter = ref("clinic_prepay.res_partner_patient2_demo")
@@ -117,6 +118,14 @@ class LoyaltyCard(models.Model):
         )
         appointment.action_book()
         appointment._clinic_pay_with_gift_card(card.code)
+
+        # Sofia gave Patricia a card; Patricia added it to her portal wallet
+        sofia = ref("clinic_prepay.res_partner_patient3_demo")
+        given = self._clinic_sell_gift_card(
+            program, sofia, 100.0, patient.name, patient.email, "For your next facial"
+        )
+        given._clinic_register_desk_payment(bank)
+        self._clinic_add_to_wallet(given.code, patient, self.env.company)
 
         # a card bought for Peter last year and never used: its value is
         # breakage income from the day after its last valid day

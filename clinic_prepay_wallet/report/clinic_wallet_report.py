@@ -45,7 +45,8 @@ class ClinicWalletReport(models.Model):
     move_id = fields.Many2one("account.move", string="Entry", readonly=True)
     liability_outstanding = fields.Monetary(
         readonly=True,
-        help="What the cards still held at the end of the month: read it by month.",
+        help="What the cards still held at the end of the month; for several months, at the"
+        " end of the last of them.",
     )
     amount_sold = fields.Monetary(string="Sold", readonly=True)
     amount_used = fields.Monetary(
@@ -60,6 +61,26 @@ class ClinicWalletReport(models.Model):
         readonly=True,
         help="Value a manager added (positive) or took off (negative).",
     )
+
+    def _read_group_select(self, aggregate_spec, query):
+        # a balance, not a flow: a group of months reads its last month's
+        if aggregate_spec == "liability_outstanding:sum":
+            value, date, kind = (
+                self._field_to_sql(self._table, name, query)
+                for name in ("liability_outstanding", "date", "kind")
+            )
+            month_end = SQL("%s = 'outstanding'", kind)
+            return SQL(
+                """(SELECT COALESCE(sum(v.value), 0)
+                      FROM unnest(array_agg(%(value)s) FILTER (WHERE %(month_end)s),
+                                  array_agg(%(date)s) FILTER (WHERE %(month_end)s))
+                           AS v(value, month)
+                     WHERE v.month = max(%(date)s) FILTER (WHERE %(month_end)s))""",
+                value=value,
+                date=date,
+                month_end=month_end,
+            )
+        return super()._read_group_select(aggregate_spec, query)
 
     @property
     def _table_query(self):

@@ -116,6 +116,24 @@ class TestWalletReport(GiftCardCommon):
         self.assertEqual(previous, self._gift_balance(gift) + self._wallet_balance(course))
         self.assertEqual(self._wallet_balance(course), course.clinic_value)
 
+        # several months read the liability at the last one's end, flows add up
+        Report = self.env["clinic.wallet.report"].with_user(self.manager)
+        domain = [("card_id", "in", cards.ids)]
+        [(year_2031, sold_2031, adjusted_2031)] = Report._read_group(
+            [*domain, ("date", "<", "2032-01-01")],
+            [],
+            ["liability_outstanding:sum", "amount_sold:sum", "amount_adjusted:sum"],
+        )
+        self.assertEqual((year_2031, sold_2031, adjusted_2031), (70.0, 750.0, -330.0))
+        by_card = dict(Report._read_group(domain, ["card_id"], ["liability_outstanding:sum"]))
+        self.assertEqual(by_card, {gift: 0.0, course: 0.0})
+        by_card_feb = dict(
+            Report._read_group(
+                [*domain, ("date", "<", "2031-03-01")], ["card_id"], ["liability_outstanding:sum"]
+            )
+        )
+        self.assertEqual(by_card_feb, {gift: 70.0, course: 300.0})
+
     def test_only_managers_read_the_figures(self):
         gift = self._sell_gift()
         gift._clinic_register_desk_payment(self.bank_journal)
