@@ -22,11 +22,11 @@ elif [ "${CLINIC_UPGRADE:-1}" = "1" ]; then
     # add-ons newer than the database are installed (their demo data with
     # them); naming an installed one in -i would load its demo data again
     INSTALL=payment_stripe
-    for addon in clinic_prepay_wallet clinic_prepay_website_wallet; do
+    for addon in clinic_prepay_wallet clinic_prepay_website_wallet clinic_prepay_stripe_wallet; do
         state=$(psql -d "$DB" -Atc "SELECT state FROM ir_module_module WHERE name = '$addon'")
         [ "$state" = "installed" ] || INSTALL="$INSTALL,$addon"
     done
-    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i "$INSTALL" -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_wallet,clinic_prepay_website_wallet \
+    "${ODOO_BIN[@]}" -c "$CONF" -d "$DB" -i "$INSTALL" -u clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_wallet,clinic_prepay_website_wallet,clinic_prepay_stripe_wallet \
         --stop-after-init --log-level=warn
 fi
 

@@ -43,7 +43,9 @@ class ClinicDeposit(models.Model):
         if tx and not deposit and fee_of:
             fee_of._clinic_stripe_fee_dispute(dispute, tx, provider)
             return fee_of
-        if not tx or not deposit:
+        if tx and not deposit:
+            return tx._clinic_stripe_dispute_other(dispute, provider)
+        if not tx:
             return False
         deposit.appointment_id._lock_for_update()
         deposit.invalidate_recordset()

@@ -22,3 +22,9 @@ class PaymentTransaction(models.Model):
         if self.clinic_card_hold:
             payload["capture_method"] = "manual"
         return payload
+
+    def _clinic_stripe_dispute_other(self, dispute, provider):
+        """A dispute on a charge that paid neither a deposit nor a card fee:
+        the add-on that made the charge applies it and returns the record
+        it landed on (see ``clinic.deposit._clinic_stripe_dispute``)."""
+        return False

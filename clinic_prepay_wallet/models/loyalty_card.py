@@ -992,6 +992,122 @@ class LoyaltyCard(models.Model):
     def _reconcile_receivables(self, moves):
         return self.env["clinic.deposit"]._reconcile_receivables(moves)
 
+    def _clinic_record_provider_refund(self, refund_tx):
+        """A refund of the card's sale made at the provider (its dashboard),
+        not asked by a refund request."""
+        self.ensure_one()
+        return self._clinic_record_outside_refund(
+            -refund_tx.amount,
+            refund_tx.payment_id,
+            self.env._(
+                "Refunded at %(provider)s (%(ref)s), not through a refund request.",
+                provider=refund_tx.provider_id.name,
+                ref=refund_tx.provider_reference or refund_tx.reference,
+            ),
+            refund_tx=refund_tx,
+        )
+
+    def _clinic_record_outside_refund(self, amount, payment, reason, label=None, refund_tx=None):
+        """Money of the card's sale that went back outside a refund request
+        (refunded at the provider, a lost card dispute), paid by
+        ``payment``: a done request of the method "outside" with its credit
+        note on the sale invoice (debiting the card's liability account),
+        reconciled with that payment. A gift card's balance follows its
+        value; a course gives up the sessions not booked in proportion of
+        the value refunded. A manager is told, to check the rest (Adjust)."""
+        self.ensure_one()
+        card = self.sudo()
+        card._clinic_lock()
+        currency = card.currency_id
+        amount = currency.round(amount)
+        request = (
+            self.env["clinic.refund.request"]
+            .sudo()
+            .create(
+                {
+                    "wallet_card_id": card.id,
+                    "amount": amount,
+                    "method": "outside",
+                    "state": "in_progress",
+                    "refund_transaction_id": refund_tx and refund_tx.id,
+                    "reason": reason,
+                }
+            )
+        )
+        credit_note = card._create_credit_note(
+            amount,
+            label or self.env._("Refund %(ref)s", ref=request.name),
+            partner=payment.partner_id.commercial_partner_id or card._get_refund_partner(),
+        )
+        card._reconcile_receivables(payment.move_id | credit_note)
+        request.credit_note_id = credit_note
+        if not card._clinic_is_gift_card():
+            # the sessions not booked whose value went back are withdrawn
+            held = card.clinic_value
+            card._clinic_sync_value()
+            open_sessions = int(card.points) + card.clinic_sessions_reserved
+            withdrawn = int(card.points)
+            if currency.compare_amounts(card.clinic_value, 0.0) > 0 and held:
+                withdrawn = min(
+                    withdrawn, round(open_sessions * (held - card.clinic_value) / held)
+                )
+            if withdrawn:
+                card.write(
+                    {
+                        "points": card.points - withdrawn,
+                        "clinic_sessions_refunded": card.clinic_sessions_refunded + withdrawn,
+                    }
+                )
+        from_refundable = card._record_refund(amount)
+        request.write(
+            {
+                "amount_recorded": amount,
+                "amount_recorded_refundable": from_refundable,
+                "state": "done",
+                "done_date": fields.Datetime.now(),
+                "payment_id": payment.id,
+                "amount_approved": amount,
+            }
+        )
+        message = self.env._(
+            "%(amount)s of %(card)s went back to the buyer (%(reason)s); recorded with the credit"
+            " note %(note)s. Check what the card still gives.",
+            amount=currency.format(amount),
+            card=card.display_name,
+            reason=reason,
+            note=credit_note.name,
+        )
+        if currency.compare_amounts(card.clinic_value, 0.0) < 0:
+            message += " " + self.env._(
+                "It gave back %(excess)s more than the card still held (already spent on"
+                " visits): decide how to write it off.",
+                excess=currency.format(-card.clinic_value),
+            )
+        request.message_post(body=message)
+        card.message_post(body=message)
+        request.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Money of a card went back"),
+            note=message,
+            user_id=card._clinic_manager_user().id,
+        )
+        return request
+
+    def _clinic_manager_user(self):
+        """Who is told: the company's first clinic manager, else the caller."""
+        self.ensure_one()
+        managers = self.env.ref("clinic_prepay.group_clinic_manager").sudo().users
+        company = self.company_id or self.env.company
+        return (
+            managers.filtered(lambda user: company in user.company_ids and not user.share)[:1]
+            or self.env.user
+        )
+
+    def _clinic_sync_gift_card_balance(self):
+        """A gift card's balance is the value its account holds for it."""
+        for card in self.sudo().filtered(lambda c: c._clinic_is_gift_card()):
+            card.points = max(card.currency_id.round(card.clinic_value), 0.0)
+
     def _record_refund(self, amount):
         from_refundable = 0.0
         for card in self.sudo():
@@ -1003,6 +1119,7 @@ class LoyaltyCard(models.Model):
                 }
             )
             card._clinic_sync_value()
+            card._clinic_sync_gift_card_balance()
             card._clinic_log(
                 "refunded",
                 self.env._("Refunded: %(amount)s", amount=card.currency_id.format(amount)),
@@ -1014,7 +1131,11 @@ class LoyaltyCard(models.Model):
             if (
                 card.currency_id.is_zero(card.clinic_amount_refundable)
                 and not card.clinic_sessions_reserved
-                and card.points < 1
+                and (
+                    card.currency_id.is_zero(card.points)
+                    if card._clinic_is_gift_card()
+                    else card.points < 1
+                )
             ):
                 card.clinic_state = "refunded"
         return from_refundable
@@ -1030,6 +1151,7 @@ class LoyaltyCard(models.Model):
             }
         )
         card._clinic_sync_value()
+        card._clinic_sync_gift_card_balance()
         card._clinic_log(
             "adjusted",
             self.env._(

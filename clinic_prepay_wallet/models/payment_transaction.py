@@ -38,3 +38,22 @@ class PaymentTransaction(models.Model):
             if cards and any(inv.state != "posted" for inv in invoices):
                 return separator.join(f"COURSE-{card.id}" for card in cards)
         return super()._compute_reference_prefix(provider_code, separator, **values)
+
+    def _clinic_record_provider_refunds(self):
+        """Refunds made at the provider of a course's or gift card's charge
+        land on that card, once its sale is in the books."""
+        res = super()._clinic_record_provider_refunds()
+        recorded = (
+            self.env["clinic.refund.request"]
+            .sudo()
+            .search([("refund_transaction_id", "in", self.ids)])
+            .refund_transaction_id
+        )
+        for refund_tx in self.sudo() - recorded:
+            source = refund_tx.source_transaction_id
+            if not refund_tx.payment_id or source.state != "done" or not source.is_post_processed:
+                continue
+            card = source.invoice_ids.clinic_wallet_card_id[:1]
+            if card and card.clinic_state not in (False, "pending", "cancelled"):
+                card._clinic_record_provider_refund(refund_tx)
+        return res

@@ -9,5 +9,6 @@ from . import (
     test_ui,
     test_wallet_adjust,
     test_wallet_portal,
+    test_wallet_provider_refund,
     test_wallet_report,
 )
