@@ -145,6 +145,12 @@ class TestGiftCardOnline(OnlineBookingCase):
         answer = post(card.code)
         self.assertEqual(answer["gift_card"], ["paid"])
         self.assertEqual((card.points, appointment.state), (20.0, "confirmed"))
+        # nothing left to pay: said so, and not counted as a wrong code
+        attempts = self.env["clinic.gift.card.attempt"].sudo().search_count([])
+        answer = post(card.code)
+        self.assertIn("Nothing is due", answer["gift_card_error"][0])
+        self.assertEqual(self.env["clinic.gift.card.attempt"].sudo().search_count([]), attempts)
+        self.assertEqual(card.points, 20.0)
 
         # another patient, without the link's token, cannot use the page
         self.authenticate("gift_other", "gift_other")
