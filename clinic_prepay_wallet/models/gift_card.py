@@ -8,6 +8,12 @@ Its points are the money left on it. Spending it posts an entry that moves
 the amount from the gift cards account to the patient's receivable,
 reconciled with the deposit or invoice it pays, so the accountant reads
 each use as a payment of that document by the card.
+
+A single-purpose voucher (the program's setting, for known treatments and
+their VAT) is sold with that VAT, and pays a visit's invoice with a credit
+note of the same VAT: the gift cards account is debited by the value
+before VAT and the VAT paid at the sale is given back, so it is counted
+once.
 """
 
 from dateutil.relativedelta import relativedelta
@@ -105,6 +111,12 @@ class LoyaltyCard(models.Model):
             raise UserError(self.env._("Say whom the gift card is for."))
         company = program.company_id or self.env.company
         company._clinic_ensure_accounting()
+        # a single-purpose voucher is taxed when sold: its amount includes VAT
+        taxes = (
+            program._clinic_voucher_taxes(company)
+            if program.clinic_voucher_type == "single"
+            else self.env["account.tax"]
+        )
         card = (
             self.sudo()
             .with_company(company)
@@ -145,8 +157,8 @@ class LoyaltyCard(models.Model):
                                     code=card.code,
                                 ),
                                 "quantity": 1.0,
-                                "price_unit": currency.round(amount),
-                                "tax_ids": [Command.clear()],
+                                "price_unit": card._clinic_untaxed_price(amount, taxes),
+                                "tax_ids": [Command.set(taxes.ids)],
                                 "account_id": company.clinic_gift_card_account_id.id,
                             }
                         )
@@ -154,8 +166,28 @@ class LoyaltyCard(models.Model):
                 }
             )
         )
+        if taxes:
+            self.env["clinic.deposit"]._fit_total(invoice, currency.round(amount))
         card.clinic_invoice_id = invoice
         return card
+
+    def _clinic_untaxed_price(self, amount, taxes):
+        """The unit price whose total with ``taxes`` is ``amount``."""
+        excluded = sum(taxes.filtered(lambda tax: not tax.price_include).mapped("amount"))
+        return self.currency_id.round(amount / (1 + excluded / 100))
+
+    def _clinic_is_single_purpose(self):
+        self.ensure_one()
+        return self.sudo().program_id.clinic_voucher_type == "single"
+
+    def _clinic_net_ratio(self):
+        """What of the card's money its liability holds: all of it for a
+        multi-purpose voucher, the part before VAT for a single-purpose one."""
+        self.ensure_one()
+        invoice = self.sudo().clinic_invoice_id
+        if not self._clinic_is_single_purpose() or not invoice.amount_total:
+            return 1.0
+        return invoice.amount_untaxed / invoice.amount_total
 
     def _clinic_open_gift_card(self, value, today):
         """The gift card's money arrived: its amount is spendable, valid for
@@ -332,12 +364,79 @@ class LoyaltyCard(models.Model):
         reconciled with it. The card's row is locked by the caller."""
         self.ensure_one()
         card = self.sudo()
-        company = card.company_id or invoice.company_id
         receivable = invoice.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
         )
         ref = self.env._("Gift card %(code)s on %(move)s", code=card.code, move=invoice.name)
-        move = (
+        if card._clinic_is_single_purpose():
+            move = card._clinic_redeem_single_purpose(invoice, amount, ref)
+        else:
+            move = card._clinic_redeem_entry(invoice, amount, ref, receivable)
+        move.action_post()
+        (
+            receivable
+            | move.line_ids.filtered(lambda line: line.account_id == receivable[:1].account_id)
+        ).reconcile()
+        card.points = card.currency_id.round(card.points - amount)
+        card._clinic_sync_value()
+        card._clinic_log(
+            "used",
+            self.env._(
+                "Paid %(amount)s of %(move)s",
+                amount=card.currency_id.format(amount),
+                move=invoice.name,
+            ),
+            used=amount,
+            amount=card.currency_id.round(amount * card._clinic_net_ratio()),
+            move=move,
+            appointment=appointment,
+        )
+        if card.currency_id.is_zero(card.points):
+            card.clinic_state = "used"
+        return move
+
+    def _clinic_redeem_single_purpose(self, invoice, amount, ref):
+        """A single-purpose voucher pays with a credit note of the invoice:
+        its line, with the voucher's VAT, debits the gift cards account by
+        the value before VAT and gives back the VAT paid when it was sold,
+        so the visit's VAT is counted once."""
+        card = self.sudo()
+        company = card.company_id or invoice.company_id
+        taxes = card.program_id._clinic_voucher_taxes(company)
+        credit_note = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "journal_id": invoice.journal_id.id,
+                    "ref": ref,
+                    "clinic_wallet_card_id": card.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": ref,
+                                "quantity": 1.0,
+                                "price_unit": card._clinic_untaxed_price(amount, taxes),
+                                "tax_ids": [Command.set(taxes.ids)],
+                                "account_id": company.clinic_gift_card_account_id.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        self.env["clinic.deposit"]._fit_total(credit_note, amount)
+        return credit_note
+
+    def _clinic_redeem_entry(self, invoice, amount, ref, receivable):
+        """A multi-purpose voucher pays with an entry from the gift cards
+        account to the invoice's receivable."""
+        card = self.sudo()
+        company = card.company_id or invoice.company_id
+        return (
             self.env["account.move"]
             .sudo()
             .with_company(company)
@@ -369,28 +468,6 @@ class LoyaltyCard(models.Model):
                 }
             )
         )
-        move.action_post()
-        (
-            receivable
-            | move.line_ids.filtered(lambda line: line.account_id == receivable[:1].account_id)
-        ).reconcile()
-        card.points = card.currency_id.round(card.points - amount)
-        card._clinic_sync_value()
-        card._clinic_log(
-            "used",
-            self.env._(
-                "Paid %(amount)s of %(move)s",
-                amount=card.currency_id.format(amount),
-                move=invoice.name,
-            ),
-            used=amount,
-            amount=amount,
-            move=move,
-            appointment=appointment,
-        )
-        if card.currency_id.is_zero(card.points):
-            card.clinic_state = "used"
-        return move
 
 
 class ClinicAppointment(models.Model):
@@ -414,7 +491,8 @@ class ClinicAppointment(models.Model):
                     ("card_id.program_id.clinic_gift_card", "=", True),
                 ],
                 ["order_id"],
-                ["clinic_amount:sum"],
+                # the money paid (a gift card's points), VAT included
+                ["used:sum"],
             )
             if self.ids
             else []
@@ -463,6 +541,21 @@ class ClinicAppointment(models.Model):
                     "Nothing is due on %(ref)s for a gift card to pay.", ref=appointment.name
                 )
             )
+        if card._clinic_is_single_purpose():
+            if target._name == "clinic.deposit":
+                raise UserError(
+                    self.env._(
+                        "This gift card pays the invoice of the visit, not its deposit: its VAT"
+                        " was paid when it was bought. Pay the deposit another way."
+                    )
+                )
+            if appointment.treatment_id not in card.program_id.clinic_treatment_ids:
+                raise UserError(
+                    self.env._(
+                        "This gift card is for %(treatments)s only.",
+                        treatments=", ".join(card.program_id.clinic_treatment_ids.mapped("name")),
+                    )
+                )
         if amount is None:
             amount = min(card.points, due)
         amount = currency.round(amount)

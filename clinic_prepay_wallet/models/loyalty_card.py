@@ -685,6 +685,8 @@ class LoyaltyCard(models.Model):
             )
             points = currency.round(card.points + amount)
             vals = {"points": points}
+            # a single-purpose voucher's account holds its value before VAT
+            amount = currency.round(amount * card._clinic_net_ratio())
         else:
             sessions = int(delta or 0)
             if sessions != (delta or 0) or not sessions:
@@ -1012,8 +1014,8 @@ class LoyaltyCard(models.Model):
         (refunded at the provider, a lost card dispute), paid by
         ``payment``: a done request of the method "outside" with its credit
         note on the sale invoice (debiting the card's liability account),
-        reconciled with that payment. A gift card's balance follows its
-        value; a course gives up the sessions not booked in proportion of
+        reconciled with that payment. A gift card's balance loses what
+        went back; a course gives up the sessions not booked in proportion of
         the value refunded. A manager is told, to check the rest (Adjust)."""
         self.ensure_one()
         card = self.sudo()
@@ -1103,11 +1105,6 @@ class LoyaltyCard(models.Model):
             or self.env.user
         )
 
-    def _clinic_sync_gift_card_balance(self):
-        """A gift card's balance is the value its account holds for it."""
-        for card in self.sudo().filtered(lambda c: c._clinic_is_gift_card()):
-            card.points = max(card.currency_id.round(card.clinic_value), 0.0)
-
     def _record_refund(self, amount):
         from_refundable = 0.0
         for card in self.sudo():
@@ -1119,7 +1116,9 @@ class LoyaltyCard(models.Model):
                 }
             )
             card._clinic_sync_value()
-            card._clinic_sync_gift_card_balance()
+            if card._clinic_is_gift_card():
+                # what went back is no longer to spend
+                card.points = max(card.currency_id.round(card.points - amount), 0.0)
             card._clinic_log(
                 "refunded",
                 self.env._("Refunded: %(amount)s", amount=card.currency_id.format(amount)),
@@ -1151,7 +1150,8 @@ class LoyaltyCard(models.Model):
             }
         )
         card._clinic_sync_value()
-        card._clinic_sync_gift_card_balance()
+        if card._clinic_is_gift_card():
+            card.points = card.currency_id.round(card.points + recorded)
         card._clinic_log(
             "adjusted",
             self.env._(

@@ -81,6 +81,19 @@ class LoyaltyProgram(models.Model):
     clinic_amount_max = fields.Monetary(
         string="Largest Amount", currency_field="currency_id", default=1000.0
     )
+    clinic_voucher_type = fields.Selection(
+        [
+            ("multi", "Multi-purpose (VAT when used)"),
+            ("single", "Single-purpose (VAT when sold)"),
+        ],
+        string="Voucher",
+        default="multi",
+        required=True,
+        help="EU Directive 2016/1065. A multi-purpose voucher is sold without VAT and pays"
+        " deposits and invoices, which carry their VAT. A single-purpose voucher is for known"
+        " treatments (Treatments) and their VAT: taxed when sold, it pays the invoices of"
+        " those treatments' visits with their VAT already paid.",
+    )
 
     @api.model
     def _program_items_name(self):
@@ -157,14 +170,49 @@ class LoyaltyProgram(models.Model):
                     )
                 )
 
+    def _clinic_voucher_taxes(self, company):
+        """The VAT of a single-purpose voucher: its treatments' (one tax set
+        for all of them), in ``company``."""
+        self.ensure_one()
+        taxes = {
+            frozenset(
+                treatment.product_id.taxes_id.filtered(
+                    lambda tax, company=company: tax.company_id == company
+                ).ids
+            )
+            for treatment in self.sudo().clinic_treatment_ids
+        }
+        return self.env["account.tax"].sudo().browse(sorted(next(iter(taxes), ())))
+
     @api.constrains(
         "program_type",
         "clinic_gift_card",
         "clinic_amount_min",
         "clinic_amount_max",
         "clinic_validity_months",
+        "clinic_voucher_type",
+        "clinic_treatment_ids",
     )
     def _check_clinic_gift_card(self):
+        for program in self.filtered(
+            lambda p: p.clinic_gift_card and p.clinic_voucher_type == "single"
+        ):
+            treatments = program.sudo().clinic_treatment_ids
+            if not treatments:
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: a single-purpose gift card is for known treatments; pick them.",
+                        name=program.name,
+                    )
+                )
+            if len({frozenset(t.product_id.taxes_id.ids) for t in treatments}) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: a single-purpose gift card's treatments have one VAT; these"
+                        " have different taxes.",
+                        name=program.name,
+                    )
+                )
         for program in self.filtered("clinic_gift_card"):
             if program.program_type != "gift_card":
                 raise ValidationError(

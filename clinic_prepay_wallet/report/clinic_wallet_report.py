@@ -97,11 +97,17 @@ class ClinicWalletReport(models.Model):
                        CASE WHEN p.clinic_gift_card THEN 'gift_card' ELSE 'course' END
                            AS card_type,
                        m.id AS move_id,
-                       CASE WHEN m.move_type = 'out_refund' THEN 'refunded'
-                            -- an entry of no event (what a refund's policy
-                            -- keeps) moved money to revenue
-                            ELSE COALESCE(h.clinic_kind, rh.clinic_kind, 'used')
-                       END AS kind,
+                       -- the entry's own event (a single-purpose gift card
+                       -- pays with a credit note); else a credit note is a
+                       -- refund, a reversal takes its entry's event, and an
+                       -- entry of no event (what a refund's policy keeps)
+                       -- moved money to revenue
+                       COALESCE(
+                           h.clinic_kind,
+                           CASE WHEN m.move_type = 'out_refund' THEN 'refunded' END,
+                           rh.clinic_kind,
+                           'used'
+                       ) AS kind,
                        -l.balance AS held
                   FROM account_move_line l
                   JOIN account_move m ON m.id = l.move_id

@@ -6,6 +6,7 @@ from . import (
     test_course_refund,
     test_gift_card,
     test_gift_card_concurrency,
+    test_gift_card_voucher,
     test_ui,
     test_wallet_adjust,
     test_wallet_portal,
