@@ -127,10 +127,15 @@ class TestStripeWallet(ClinicStripeCase):
             fee_move.line_ids.filtered(lambda line: line.account_id == fee_account).debit, 15.0
         )
         # the card gave back more than it held: nothing left to spend, and
-        # its account shows the 50 already spent as owed by the clinic's loss
+        # the 50 already spent on a visit is a loss written off against
+        # wallet breakage, so its account ends at zero
         self.assertEqual(card.points, 0.0)
-        self.assertEqual(self._held(card, self.gift_account), -50.0)
-        self.assertEqual(card.clinic_value, -50.0)
+        self.assertEqual((self._held(card, self.gift_account), card.clinic_value), (0.0, 0.0))
+        breakage = self.company.clinic_breakage_account_id
+        written_off = card.clinic_move_ids.line_ids.filtered(
+            lambda line: line.account_id == breakage
+        )
+        self.assertEqual(sum(written_off.mapped("debit")), 50.0)
         # a late event changes nothing
         self._post_event("charge.dispute.updated", self._dispute(tx, "under_review"))
         self.assertEqual((card.clinic_dispute_state, len(self._requests(card))), ("lost", 1))

@@ -507,7 +507,9 @@ class LoyaltyCard(models.Model):
 
     def _clinic_session_share(self):
         """What one session moves from the liability to revenue: an equal
-        share of the price; the course's last session takes what is left."""
+        share of the value left over the sessions still open (booked or
+        not), so sessions given or taken off by a manager spread it again;
+        the course's last session takes what is left."""
         self.ensure_one()
         currency = self.currency_id or self.company_id.currency_id
         open_sessions = (
@@ -518,10 +520,7 @@ class LoyaltyCard(models.Model):
         )
         if open_sessions <= 1:
             return self.clinic_value
-        return min(
-            currency.round(self.clinic_value_sold / self.clinic_sessions_total),
-            self.clinic_value,
-        )
+        return min(currency.round(self.clinic_value / open_sessions), self.clinic_value)
 
     def _clinic_post_entry(self, amount, account, label, appointment=None, date=None):
         """An entry moving ``amount`` from the card's liability account to
@@ -685,6 +684,7 @@ class LoyaltyCard(models.Model):
             )
             points = currency.round(card.points + amount)
             vals = {"points": points}
+            change = amount
             # a single-purpose voucher's account holds its value before VAT
             amount = currency.round(amount * card._clinic_net_ratio())
         else:
@@ -720,6 +720,7 @@ class LoyaltyCard(models.Model):
                 "points": points,
                 "clinic_sessions_total": card.clinic_sessions_total + sessions,
             }
+            change = sessions
         # the entry moves money into the liability for a positive amount
         move = (
             card._clinic_post_entry(-amount, company.clinic_breakage_account_id, label)
@@ -730,7 +731,14 @@ class LoyaltyCard(models.Model):
             vals["clinic_state"] = "active"
         card.write(vals)
         card._clinic_sync_value()
-        card._clinic_log("adjusted", label, amount=-amount, move=move)
+        card._clinic_log(
+            "adjusted",
+            label,
+            issued=max(change, 0),
+            used=max(-change, 0),
+            amount=-amount,
+            move=move,
+        )
         card.message_post(body=label)
         if card._clinic_is_gift_card():
             if currency.is_zero(card.points):
@@ -1080,10 +1088,23 @@ class LoyaltyCard(models.Model):
             note=credit_note.name,
         )
         if currency.compare_amounts(card.clinic_value, 0.0) < 0:
+            # more went back than the card held: the rest was already spent
+            # on visits, a loss written off against wallet breakage, so the
+            # card's account ends at zero
+            excess = -card.clinic_value
+            label = self.env._(
+                "%(card)s: %(excess)s given back beyond what it held, written off",
+                card=card.code,
+                excess=currency.format(excess),
+            )
+            company = card.company_id or self.env.company
+            write_off = card._clinic_post_entry(-excess, company.clinic_breakage_account_id, label)
+            card._clinic_sync_value()
+            card._clinic_log("adjusted", label, amount=-excess, move=write_off)
             message += " " + self.env._(
                 "It gave back %(excess)s more than the card still held (already spent on"
-                " visits): decide how to write it off.",
-                excess=currency.format(-card.clinic_value),
+                " visits); that loss is written off against wallet breakage.",
+                excess=currency.format(excess),
             )
         request.message_post(body=message)
         card.message_post(body=message)
@@ -1096,14 +1117,14 @@ class LoyaltyCard(models.Model):
         return request
 
     def _clinic_manager_user(self):
-        """Who is told: the company's first clinic manager, else the caller."""
+        """Who is told: the company's first clinic manager, else the admin."""
         self.ensure_one()
         managers = self.env.ref("clinic_prepay.group_clinic_manager").sudo().users
         company = self.company_id or self.env.company
-        return (
-            managers.filtered(lambda user: company in user.company_ids and not user.share)[:1]
-            or self.env.user
-        )
+        # a provider's notification runs as the public user: never them
+        return managers.filtered(lambda user: company in user.company_ids and not user.share)[
+            :1
+        ] or self.env.ref("base.user_admin")
 
     def _record_refund(self, amount):
         from_refundable = 0.0
@@ -1116,12 +1137,15 @@ class LoyaltyCard(models.Model):
                 }
             )
             card._clinic_sync_value()
+            spent = 0.0
             if card._clinic_is_gift_card():
                 # what went back is no longer to spend
-                card.points = max(card.currency_id.round(card.points - amount), 0.0)
+                spent = min(card.points, amount)
+                card.points = card.currency_id.round(card.points - spent)
             card._clinic_log(
                 "refunded",
                 self.env._("Refunded: %(amount)s", amount=card.currency_id.format(amount)),
+                used=spent,
                 amount=amount,
                 move=card.clinic_refund_request_ids.filtered(
                     lambda r: r.state in ("in_progress", "approved")
@@ -1150,7 +1174,9 @@ class LoyaltyCard(models.Model):
             }
         )
         card._clinic_sync_value()
+        given_back = 0.0
         if card._clinic_is_gift_card():
+            given_back = recorded
             card.points = card.currency_id.round(card.points + recorded)
         card._clinic_log(
             "adjusted",
@@ -1158,6 +1184,7 @@ class LoyaltyCard(models.Model):
                 "Refund of %(amount)s failed: refundable again",
                 amount=card.currency_id.format(recorded),
             ),
+            issued=given_back,
             amount=-recorded,
         )
 

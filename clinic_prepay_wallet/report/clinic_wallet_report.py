@@ -154,7 +154,8 @@ class ClinicWalletReport(models.Model):
                             THEN held ELSE 0.0 END AS amount_adjusted
                   FROM item
                  UNION ALL
-                SELECT cm.month AS date, i.company_id, i.currency_id, i.card_id, i.program_id,
+                SELECT (cm.month + interval '1 month' - interval '1 day')::date AS date,
+                       i.company_id, i.currency_id, i.card_id, i.program_id,
                        i.partner_id, i.card_type, 'outstanding' AS kind, NULL AS move_id,
                        sum(i.held) AS liability_outstanding,
                        0.0, 0.0, 0.0, 0.0, 0.0

@@ -51,6 +51,9 @@ class TestWalletAdjust(GiftCardCommon):
         self.assertEqual(liability.debit, 70.0)
         history = card.history_ids.filtered(lambda h: h.clinic_kind == "adjusted")
         self.assertEqual(sorted(history.mapped("clinic_amount")), [-20.0, 70.0])
+        # Odoo's card history adds up to the balance
+        self.assertEqual(sorted(history.mapped(lambda h: (h.issued, h.used))), [(0, 70), (20, 0)])
+        self.assertEqual(sum(card.history_ids.mapped(lambda h: h.issued - h.used)), card.points)
         self.assertTrue(all(history.mapped("clinic_move_id")))
         self.assertTrue(
             card.message_ids.filtered(lambda m: "Typed the wrong amount at sale" in m.body)
@@ -81,11 +84,17 @@ class TestWalletAdjust(GiftCardCommon):
         self.assertEqual((liability.debit, breakage.credit), (250.0, 250.0))
         self.assertEqual(self._wallet_balance(card), 250.0)
         self.assertEqual(card.clinic_value, 250.0)
-        # the remaining sessions take the rest to revenue, to zero
-        later = start
+        # the remaining sessions share the value left, to zero
+        later, revenue = start, []
         for _i in range(3):
             later = self._bookable_time(not_before=later + timedelta(days=1))
-            self._book_course(later, card=card).with_user(self.front_desk).action_done()
+            visit = self._book_course(later, card=card)
+            visit.with_user(self.front_desk).action_done()
+            income = visit.sudo().wallet_move_id.line_ids.filtered(
+                lambda line: line.account_id == self.botox_income
+            )
+            revenue.append(income.credit)
+        self.assertEqual(sorted(revenue), [83.33, 83.33, 83.34])
         self.assertEqual(card.clinic_state, "used")
         self.assertEqual(self._wallet_balance(card), 0.0)
 

@@ -65,8 +65,20 @@ class TestWalletPortal(GiftCardCommon, HttpCase):
         appointment = self._awaiting_deposit()
         self._pay_with_card(appointment, card.code)
         page = self._wallet()
-        self.assertIn("100.00", page)
-        self.assertIn(appointment.sudo().deposit_ids.invoice_id.name, page)
+        self.assertRegex(
+            page, r"o_clinic_wallet_gift_card_balance\">\s*<strong[^>]*>[^<]*<span[^>]*>100\.00"
+        )
+        self.assertIn("Used", page)
+        # another patient's visit: its documents are not shown
+        self.assertNotIn(appointment.sudo().deposit_ids.invoice_id.name, page)
+        # nor a manager's reason for an adjustment
+        card.sudo()._clinic_adjust(5.0, "Internal note: complained at the desk")
+        page = self._wallet()
+        self.assertIn("Adjusted", page)
+        self.assertRegex(
+            page, r"o_clinic_wallet_gift_card_balance\">\s*<strong[^>]*>[^<]*<span[^>]*>105\.00"
+        )
+        self.assertNotIn("complained", page)
         # adding it again changes nothing
         self._add(card.code)
         self.assertEqual(card.clinic_holder_id, self.recipient)
