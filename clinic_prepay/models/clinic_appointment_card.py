@@ -48,6 +48,7 @@ class ClinicAppointment(models.Model):
         readonly=True,
         copy=False,
         ondelete="set null",
+        index="btree_not_null",
         help="The card the patient saved for this booking, at the payment provider (Odoo"
         " stores no card data).",
     )
@@ -84,7 +85,9 @@ class ClinicAppointment(models.Model):
         help="A no-show is charged once it can no longer be undone (the end of its day).",
     )
     card_fee_amount = fields.Monetary(readonly=True, copy=False)
-    card_fee_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
+    card_fee_invoice_id = fields.Many2one(
+        "account.move", readonly=True, copy=False, index="btree_not_null"
+    )
     card_fee_attempts = fields.Integer(
         readonly=True, copy=False, help="Requests of the fee sent to the provider."
     )

@@ -26,7 +26,9 @@ class ClinicAppointmentMail(models.Model):
     _order = "id"
     _log_access = False
 
-    appointment_id = fields.Many2one("clinic.appointment", required=True, ondelete="cascade")
+    appointment_id = fields.Many2one(
+        "clinic.appointment", required=True, ondelete="cascade", index=True
+    )
     template_id = fields.Many2one("mail.template", required=True, ondelete="cascade")
 
     @api.model

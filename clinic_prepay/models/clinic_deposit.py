@@ -27,7 +27,8 @@ class ClinicDeposit(models.Model):
     _order = "id desc"
     _check_company_auto = True
 
-    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    # indexed: every new deposit checks its name is not taken
+    name = fields.Char(required=True, readonly=True, copy=False, default="/", index=True)
     appointment_id = fields.Many2one(
         "clinic.appointment", required=True, ondelete="cascade", index=True, readonly=True
     )

@@ -103,7 +103,9 @@ class ClinicRefundRequest(models.Model):
     done_date = fields.Datetime(readonly=True, copy=False)
     credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
     payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
-    refund_transaction_id = fields.Many2one("payment.transaction", readonly=True, copy=False)
+    refund_transaction_id = fields.Many2one(
+        "payment.transaction", readonly=True, copy=False, index="btree_not_null"
+    )
     provider_attempt = fields.Integer(
         readonly=True,
         copy=False,

@@ -10,6 +10,7 @@ from . import (
     test_clinic_security,
     test_clinic_treatment,
     test_exemptions,
+    test_indexes,
     test_money_integrity,
     test_patient_credit,
     test_patient_mails,

@@ -136,7 +136,9 @@ class ClinicAppointment(models.Model):
         index=True,
         tracking=True,
     )
-    card_hold_transaction_id = fields.Many2one("payment.transaction", readonly=True, copy=False)
+    card_hold_transaction_id = fields.Many2one(
+        "payment.transaction", readonly=True, copy=False, index="btree_not_null"
+    )
     card_hold_amount = fields.Monetary(related="card_hold_transaction_id.amount")
 
     def _compute_hold_amount(self):
