@@ -1008,6 +1008,11 @@ class ClinicAppointment(models.Model):
             deposit._create_invoice()
             # the patient's credit pays what it can at once
             appointment._use_patient_credit(deposit=deposit)
+        # The booking's last writes (its event, amounts) are flushed now, not
+        # at commit: updating the indexed event link rewrites the row, which
+        # checks the no-overlap constraint again, and at commit it would wait
+        # for a competing booking that is itself waiting for this one.
+        self.env.flush_all()
         return True
 
     def _on_deposit_paid(self, deposit):
