@@ -32,6 +32,12 @@ registry.category("web_tour.tours").add("clinic_wallet_desk_sells_course_tour", 
             run: "click",
         },
         {
+            // the unfiltered list has answered: its late answer cannot
+            // replace the filtered one typed next
+            content: "The list of contacts is open",
+            trigger: ".o-autocomplete--dropdown-menu .o-autocomplete--dropdown-item",
+        },
+        {
             content: "Type the caller's name",
             trigger: '.modal .o_field_widget[name="partner_id"] input',
             run: "edit Tour Course Caller",
