@@ -206,6 +206,18 @@ class ResPartner(models.Model):
         action["context"] = {"default_patient_id": self.id}
         return action
 
+    def _clinic_credit_domain(self, company):
+        """The receivable lines of the credit notes kept as this patient's
+        credit."""
+        self.ensure_one()
+        return [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", company.id),
+            ("move_id.clinic_patient_credit", "=", True),
+            ("parent_state", "=", "posted"),
+            ("account_id.account_type", "=", "asset_receivable"),
+        ]
+
     def _clinic_credit_lines(self, company):
         """The open receivable credits kept for this patient, oldest first."""
         self.ensure_one()
@@ -214,11 +226,7 @@ class ResPartner(models.Model):
             .sudo()
             .search(
                 [
-                    ("partner_id", "=", self.commercial_partner_id.id),
-                    ("company_id", "=", company.id),
-                    ("move_id.clinic_patient_credit", "=", True),
-                    ("parent_state", "=", "posted"),
-                    ("account_id.account_type", "=", "asset_receivable"),
+                    *self._clinic_credit_domain(company),
                     ("reconciled", "=", False),
                     ("amount_residual", "<", 0),
                 ],
@@ -243,17 +251,7 @@ class ResPartner(models.Model):
         kept = (
             self.env["account.move.line"]
             .sudo()
-            .search(
-                [
-                    ("partner_id", "=", self.commercial_partner_id.id),
-                    ("company_id", "=", company.id),
-                    ("move_id.clinic_patient_credit", "=", True),
-                    ("parent_state", "=", "posted"),
-                    ("account_id.account_type", "=", "asset_receivable"),
-                    ("credit", ">", 0),
-                ],
-                order="date, id",
-            )
+            .search([*self._clinic_credit_domain(company), ("credit", ">", 0)], order="date, id")
         )
         paid_moves = kept.matched_debit_ids.debit_move_id.move_id
         by_final_invoice = {

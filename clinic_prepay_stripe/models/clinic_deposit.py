@@ -131,25 +131,42 @@ class ClinicDeposit(models.Model):
         excess = currency.round(min(amount - held, self.amount_forfeited))
         if currency.compare_amounts(excess, 0.0) > 0:
             self._clinic_unforfeit(excess)
-        payment = self._clinic_dispute_payment(dispute, tx, amount, partner)
-        self._record_outside_refund(
+        moves = self._clinic_book_lost_dispute(
+            dispute,
+            tx,
             amount,
+            partner,
+            lambda payment, reason, label: self._record_outside_refund(
+                amount, payment, reason, label=label
+            ),
+        )
+        self.sudo().dispute_move_ids = [Command.link(move.id) for move in moves]
+
+    @api.model
+    def _clinic_book_lost_dispute(self, dispute, tx, amount, partner, record_refund):
+        """The books of a lost dispute on any charge the clinic made: an
+        outbound payment of what the bank took back, handed to
+        ``record_refund(payment, reason, label)`` (which credits the charge's
+        document and reconciles), and the dispute fee as an expense. Returns
+        the payment's and the fee's entries."""
+        payment = self._clinic_dispute_payment(dispute, tx, amount, partner)
+        record_refund(
             payment,
             self.env._(
                 "Card dispute %(ref)s lost (%(reason)s).",
                 ref=dispute["id"],
                 reason=dispute.get("reason") or "-",
             ),
-            label=self.env._("Dispute %(ref)s", ref=dispute["id"]),
+            self.env._("Dispute %(ref)s", ref=dispute["id"]),
         )
         fee = payment_utils.to_major_currency_units(
             sum(bt.get("fee") or 0 for bt in dispute.get("balance_transactions") or []),
             tx.currency_id,
         )
         moves = payment.move_id
-        if currency.compare_amounts(fee, 0.0) > 0:
+        if tx.currency_id.compare_amounts(fee, 0.0) > 0:
             moves |= self._clinic_post_provider_fee(fee, dispute["id"], payment)
-        self.sudo().dispute_move_ids = [Command.link(move.id) for move in moves]
+        return moves
 
     @api.model
     def _clinic_dispute_payment(self, dispute, tx, amount, partner):

@@ -108,23 +108,13 @@ class LoyaltyCard(models.Model):
     def _clinic_dispute_lost(self, dispute, tx, amount):
         self.ensure_one()
         card = self.sudo()
-        Deposit = self.env["clinic.deposit"]
-        payment = Deposit._clinic_dispute_payment(dispute, tx, amount, card._get_refund_partner())
-        card._clinic_record_outside_refund(
+        moves = self.env["clinic.deposit"]._clinic_book_lost_dispute(
+            dispute,
+            tx,
             amount,
-            payment,
-            self.env._(
-                "Card dispute %(ref)s lost (%(reason)s).",
-                ref=dispute["id"],
-                reason=dispute.get("reason") or "-",
+            card._get_refund_partner(),
+            lambda payment, reason, label: card._clinic_record_outside_refund(
+                amount, payment, reason, label=label
             ),
-            label=self.env._("Dispute %(ref)s", ref=dispute["id"]),
         )
-        fee = payment_utils.to_major_currency_units(
-            sum(bt.get("fee") or 0 for bt in dispute.get("balance_transactions") or []),
-            tx.currency_id,
-        )
-        moves = payment.move_id
-        if card.currency_id.compare_amounts(fee, 0.0) > 0:
-            moves |= Deposit._clinic_post_provider_fee(fee, dispute["id"], payment)
         card.clinic_dispute_move_ids = [Command.link(move.id) for move in moves]

@@ -13,13 +13,8 @@ def apply_gift_card(appointment, code):
     or None."""
     Attempt = request.env["clinic.gift.card.attempt"].sudo()
     try:
-        if not appointment.sudo()._clinic_gift_card_due()[0]:
-            # nothing to pay is no wrong code: checked before the lookup
-            raise UserError(
-                request.env._(
-                    "Nothing is due on %(ref)s for a gift card to pay.", ref=appointment.name
-                )
-            )
+        # nothing to pay is no wrong code: checked before the lookup
+        appointment.sudo()._clinic_check_gift_card_due()
         Attempt._clinic_lookup(
             request.httprequest.remote_addr,
             lambda: appointment.sudo()._clinic_pay_with_gift_card(code or ""),

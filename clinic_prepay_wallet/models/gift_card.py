@@ -519,6 +519,16 @@ class ClinicAppointment(models.Model):
             return invoice, invoice.amount_residual
         return None, 0.0
 
+    def _clinic_check_gift_card_due(self):
+        """What a gift card may pay now, as :meth:`_clinic_gift_card_due`;
+        a clear refusal when nothing is due."""
+        target, due = self._clinic_gift_card_due()
+        if not target:
+            raise UserError(
+                self.env._("Nothing is due on %(ref)s for a gift card to pay.", ref=self.name)
+            )
+        return target, due
+
     def _clinic_pay_with_gift_card(self, code, amount=None):
         """Pay the deposit or the final invoice with the gift card of
         ``code``, fully or up to ``amount``; the rest stays to pay as before.
@@ -533,14 +543,8 @@ class ClinicAppointment(models.Model):
         problem = card._clinic_gift_card_problem(appointment._clinic_today())
         if problem:
             raise UserError(problem)
-        target, due = appointment._clinic_gift_card_due()
+        target, due = appointment._clinic_check_gift_card_due()
         currency = company.currency_id
-        if not target:
-            raise UserError(
-                self.env._(
-                    "Nothing is due on %(ref)s for a gift card to pay.", ref=appointment.name
-                )
-            )
         if card._clinic_is_single_purpose():
             if target._name == "clinic.deposit":
                 raise UserError(

@@ -86,7 +86,14 @@ class ClinicWalletReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            WITH item AS (
+            WITH move_event AS (
+                -- each entry's event in a card's history
+                SELECT DISTINCT ON (clinic_move_id) clinic_move_id, clinic_kind
+                  FROM loyalty_history
+                 WHERE clinic_move_id IS NOT NULL
+                 ORDER BY clinic_move_id, id
+            ),
+            item AS (
                 SELECT l.id AS line_id,
                        l.date,
                        l.company_id,
@@ -114,18 +121,8 @@ class ClinicWalletReport(models.Model):
                   JOIN res_company c ON c.id = l.company_id
                   JOIN loyalty_card card ON card.id = m.clinic_wallet_card_id
                   JOIN loyalty_program p ON p.id = card.program_id
-                  LEFT JOIN (
-                       SELECT DISTINCT ON (clinic_move_id) clinic_move_id, clinic_kind
-                         FROM loyalty_history
-                        WHERE clinic_move_id IS NOT NULL
-                        ORDER BY clinic_move_id, id
-                  ) h ON h.clinic_move_id = m.id
-                  LEFT JOIN (
-                       SELECT DISTINCT ON (clinic_move_id) clinic_move_id, clinic_kind
-                         FROM loyalty_history
-                        WHERE clinic_move_id IS NOT NULL
-                        ORDER BY clinic_move_id, id
-                  ) rh ON rh.clinic_move_id = m.reversed_entry_id
+                  LEFT JOIN move_event h ON h.clinic_move_id = m.id
+                  LEFT JOIN move_event rh ON rh.clinic_move_id = m.reversed_entry_id
                  WHERE l.parent_state = 'posted'
                    AND l.account_id IN (c.clinic_wallet_account_id, c.clinic_gift_card_account_id)
             ),
