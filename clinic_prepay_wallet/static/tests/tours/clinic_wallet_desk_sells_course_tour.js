@@ -36,6 +36,8 @@ registry.category("web_tour.tours").add("clinic_wallet_desk_sells_course_tour", 
             // replace the filtered one typed next
             content: "The list of contacts is open",
             trigger: ".o-autocomplete--dropdown-menu .o-autocomplete--dropdown-item",
+            // the contacts' search can take long on a loaded machine
+            timeout: 30000,
         },
         {
             content: "Type the caller's name",
@@ -45,6 +47,7 @@ registry.category("web_tour.tours").add("clinic_wallet_desk_sells_course_tour", 
         {
             content: "Pick the caller",
             trigger: '.o-autocomplete--dropdown-item:contains("Tour Course Caller")',
+            timeout: 30000,
             run: "click",
         },
         {
