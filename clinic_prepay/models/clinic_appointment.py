@@ -986,7 +986,8 @@ class ClinicAppointment(models.Model):
             )
             appointment.sudo().booked_date = fields.Datetime.now()
             no_deposit = appointment.currency_id.is_zero(appointment.deposit_required)
-            if no_deposit and not appointment.card_required:
+            card_saved = appointment.sudo().card_token_id.active
+            if no_deposit and (not appointment.card_required or card_saved):
                 appointment._set_state("confirmed")
                 appointment._send_mail("clinic_prepay.mail_template_appointment_confirmed")
                 continue
