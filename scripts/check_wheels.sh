@@ -11,7 +11,7 @@ bash scripts/setup.sh
 source scripts/odoo_env.sh
 log() { printf '\033[1;32m[wheels]\033[0m %s\n' "$*" >&2; }
 
-ADDONS=(clinic_prepay clinic_prepay_website clinic_prepay_stripe clinic_prepay_stripe_payout clinic_prepay_sms clinic_prepay_wallet clinic_prepay_website_wallet clinic_prepay_stripe_wallet)
+ADDONS=(clinic_prepay clinic_prepay_website clinic_prepay_stripe clinic_prepay_stripe_payout clinic_prepay_sms clinic_prepay_wallet clinic_prepay_website_wallet clinic_prepay_stripe_wallet clinic_prepay_membership clinic_prepay_stripe_membership clinic_prepay_website_membership)
 DB="${CLINIC_WHEEL_DB:-clinic_prepay_wheels}"
 WORK="$(mktemp -d /tmp/clinic-wheels.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT

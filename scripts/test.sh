@@ -11,7 +11,7 @@ source scripts/odoo_env.sh
 # clocks, the add-ons alone, `make run`) use their own database and port.
 DB="${CLINIC_TEST_DB:-clinic_prepay_test}"
 # The add-ons installed, and whose tests run: all of them by default.
-ADDONS="${CLINIC_TEST_ADDONS:-clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_stripe_payout,clinic_prepay_sms,clinic_prepay_wallet,clinic_prepay_website_wallet,clinic_prepay_stripe_wallet}"
+ADDONS="${CLINIC_TEST_ADDONS:-clinic_prepay,clinic_prepay_website,clinic_prepay_stripe,clinic_prepay_stripe_payout,clinic_prepay_sms,clinic_prepay_wallet,clinic_prepay_website_wallet,clinic_prepay_stripe_wallet,clinic_prepay_membership,clinic_prepay_stripe_membership,clinic_prepay_website_membership}"
 CONF="$ROOT/.odoo-test.conf"
 [ "$DB" = clinic_prepay_test ] || CONF="$ROOT/.odoo-$DB.conf"
 LOG="$ROOT/.odoo-data/$DB-install.log"

@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ADDONS=("$@")
 [ "${#ADDONS[@]}" -gt 0 ] || ADDONS=(clinic_prepay clinic_prepay_website clinic_prepay_stripe
-    clinic_prepay_stripe_payout clinic_prepay_sms clinic_prepay_wallet clinic_prepay_website_wallet clinic_prepay_stripe_wallet)
+    clinic_prepay_stripe_payout clinic_prepay_sms clinic_prepay_wallet clinic_prepay_website_wallet clinic_prepay_stripe_wallet clinic_prepay_membership clinic_prepay_stripe_membership clinic_prepay_website_membership)
 bash scripts/setup.sh || exit 1
 
 failed=()
