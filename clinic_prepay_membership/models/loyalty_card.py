@@ -23,7 +23,7 @@ class LoyaltyCard(models.Model):
         res = super()._compute_display_name()
         for card in self.filtered("clinic_membership_id"):
             card.display_name = self.env._(
-                "%(plan)s: %(left)s credits left (%(ref)s)",
+                "%(plan)s credits, %(left)s left (%(ref)s)",
                 plan=card.clinic_membership_id.plan_id.name,
                 left=int(card.points),
                 ref=card.clinic_membership_id.name,

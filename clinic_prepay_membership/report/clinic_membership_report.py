@@ -15,6 +15,30 @@ class ClinicMembershipReport(models.Model):
     _auto = False
     _order = "date desc"
     _rec_name = "membership_id"
+    # what the view reads is flushed before it is queried
+    _depends = {
+        "clinic.membership": [
+            "company_id",
+            "date_end",
+            "date_start",
+            "partner_id",
+            "plan_id",
+            "state",
+        ],
+        "clinic.membership.period": [
+            "date_from",
+            "date_to",
+            "failed_date",
+            "invoice_id",
+            "membership_id",
+            "paid_date",
+            "plan_id",
+            "recovered",
+            "state",
+        ],
+        "clinic.membership.plan": ["interval", "period"],
+        "account.move": ["amount_untaxed"],
+    }
 
     date = fields.Date(string="Month", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -58,6 +82,7 @@ class ClinicMembershipReport(models.Model):
                        0 AS new_count, 0 AS cancelled_count,
                        0 AS failed_count, 0 AS recovered_count
                   FROM clinic_membership_period p
+                  JOIN clinic_membership pm ON pm.id = p.membership_id
                   JOIN clinic_membership_plan pl ON pl.id = p.plan_id
                   -- a free first period has no invoice
                   LEFT JOIN account_move mv ON mv.id = p.invoice_id
@@ -69,6 +94,9 @@ class ClinicMembershipReport(models.Model):
                  WHERE p.state = 'paid'
                    AND (month + interval '1 month - 1 day')::date >= p.date_from
                    AND (month + interval '1 month - 1 day')::date < p.date_to
+                   -- a membership ended before the month's end (at once) is not active
+                   AND (pm.date_end IS NULL
+                        OR (month + interval '1 month - 1 day')::date < pm.date_end)
                 UNION ALL
                 SELECT m.id, date_trunc('month', m.date_start)::date, 0, 0, 1, 0, 0, 0
                   FROM clinic_membership m

@@ -106,7 +106,7 @@ class TestMembershipPortal(MembershipCommon, HttpCase):
                 self.assertEqual(response.status_code, 200)
                 page = response.text
                 self.assertIn(">Glow<", page)
-                self.assertRegex(page, r'o_clinic_membership_state"[^>]*>\s*Active\s*<')
+                self.assertRegex(page, r'o_clinic_membership_state[^"]*"[^>]*>\s*Active\s*<')
                 next_charge = re.search(r'o_clinic_membership_next">(.*?)</dd>', page, re.S)
                 self.assertIn(self._date(membership.period_end), next_charge.group(1))
                 self.assertIn("69.00", next_charge.group(1))

@@ -77,6 +77,24 @@ class TestMembershipReport(MembershipCommon):
         with self.assertRaises(AccessError):
             self.env["clinic.membership.report"].with_user(self.front_desk).search([])
 
+    def test_a_membership_ended_at_once_is_not_active_at_the_months_end(self):
+        membership = self._member()
+        self._travel(date_at(2030, 3, 10))
+        membership.with_user(self.manager).action_cancel_now()
+        groups = (
+            self.env["clinic.membership.report"]
+            .with_user(self.manager)
+            .read_group(
+                [("membership_id", "=", membership.id)],
+                ["active_count:sum", "mrr:sum", "new_count:sum", "cancelled_count:sum"],
+                ["date:month"],
+                lazy=False,
+            )
+        )
+        self.assertEqual(len(groups), 1)
+        figures = [groups[0][key] for key in ("active_count", "mrr", "new_count", "cancelled_count")]
+        self.assertEqual(figures, [0, 0.0, 1, 1])
+
 
 def date_at(year, month, day):
     """Some hours into ``day`` (after the job's time in the clinic's zone)."""
