@@ -46,6 +46,10 @@ class TestMembershipCard(MembershipCardCase):
         self.assertFalse(period.invoice_id)
         link = membership._get_payment_link()
         self.assertTrue(link.startswith(f"/my/memberships/{membership.id}/card?access_token="))
+        mail = membership.message_ids.filtered(lambda m: "first payment" in (m.subject or ""))
+        self.assertIn("Its first period is free", mail.body)
+        self.assertIn("Save my card", mail.body)
+        self.assertIn(link.replace("&", "&amp;"), mail.body)
         self.assertTrue(
             self.provider._is_tokenization_required(clinic_membership_id=membership.id)
         )
