@@ -19,6 +19,7 @@
         "views/clinic_membership_plan_views.xml",
         "views/clinic_membership_views.xml",
         "views/clinic_appointment_views.xml",
+        "views/clinic_refund_request_views.xml",
         "wizards/membership_signup_views.xml",
         "wizards/membership_change_views.xml",
         "views/clinic_membership_menus.xml",

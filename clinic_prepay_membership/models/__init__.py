@@ -5,6 +5,7 @@ from . import (
     account_move,
     clinic_appointment,
     clinic_demo,
+    clinic_refund_request,
     loyalty_card,
     loyalty_program,
     payment_provider,

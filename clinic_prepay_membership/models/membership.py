@@ -11,6 +11,7 @@ with ``FOR UPDATE SKIP LOCKED``: two workers never bill one twice.
 """
 
 import logging
+import math
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -138,6 +139,7 @@ class ClinicMembership(models.Model):
     )
     credits_left = fields.Float(related="card_id.points", string="Credits Left")
     period_ids = fields.One2many("clinic.membership.period", "membership_id", readonly=True)
+    refund_request_count = fields.Integer(compute="_compute_refund_request_count")
     open_period_id = fields.Many2one(
         "clinic.membership.period",
         compute="_compute_open_period_id",
@@ -175,6 +177,11 @@ class ClinicMembership(models.Model):
             membership.open_period_id = membership.period_ids.filtered(
                 lambda p: p.state in ("pending", "failed")
             )[:1]
+
+    @api.depends("period_ids.refund_request_ids")
+    def _compute_refund_request_count(self):
+        for membership in self:
+            membership.refund_request_count = len(membership.sudo().period_ids.refund_request_ids)
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -800,6 +807,107 @@ class ClinicMembership(models.Model):
             )
         return True
 
+    def action_end_and_refund(self):
+        """A manager ends the membership today and refunds its last paid
+        period (all of it by default, or what they enter): the wizard."""
+        self.ensure_one()
+        self._check_staff(manager=True)
+        if self.state == "cancelled":
+            raise UserError(self.env._("%(ref)s has already ended.", ref=self.name))
+        if not self._get_refund_period():
+            raise UserError(
+                self.env._(
+                    "%(ref)s has no paid period left to refund: end it with End Now.",
+                    ref=self.name,
+                )
+            )
+        return self._wizard("refund")
+
+    def _get_refund_period(self):
+        """The period a refund of the membership gives back: the last one
+        paid that has money left to refund."""
+        self.ensure_one()
+        return (
+            self.sudo()
+            .period_ids.filtered(
+                lambda p: (
+                    p.state == "paid"
+                    and p.currency_id.compare_amounts(p._get_refundable_left(), 0.0) > 0
+                )
+            )
+            .sorted("date_from")[-1:]
+        )
+
+    def _end_and_refund(self, amount, reason=None):
+        """A manager ends the membership today, as End Now does, and asks to
+        refund ``amount`` of its last paid period: a submitted refund
+        request, which another manager approves and executes as any refund
+        (back to the card through the provider when a provider's charge
+        paid the period, else by transfer). The amount is checked before
+        anything is written: a refused call leaves the membership running."""
+        self.ensure_one()
+        self._check_staff(manager=True)
+        membership = self.sudo()
+        membership._lock()
+        if membership.state == "cancelled":
+            raise UserError(self.env._("%(ref)s has already ended.", ref=membership.name))
+        period = membership._get_refund_period()
+        if not period:
+            raise UserError(
+                self.env._("%(ref)s has no paid period left to refund.", ref=membership.name)
+            )
+        currency = membership.currency_id
+        if (
+            not isinstance(amount, (int, float))
+            or isinstance(amount, bool)
+            or not math.isfinite(amount)
+            or currency.compare_amounts(amount, 0.0) <= 0
+        ):
+            raise ValidationError(self.env._("A refund must be a positive amount."))
+        left = period._get_refundable_left()
+        if currency.compare_amounts(amount, left) > 0:
+            raise ValidationError(
+                self.env._(
+                    "%(amount)s is more than the %(left)s paid and not refunded yet on"
+                    " %(period)s.",
+                    amount=currency.format(amount),
+                    left=currency.format(left),
+                    period=period.name,
+                )
+            )
+        reason = (reason or "").strip() or self.env._(
+            "Membership %(ref)s ended by %(user)s with a refund of %(period)s.",
+            ref=membership.name,
+            user=self.env.user.name,
+            period=period.name,
+        )
+        request = (
+            self.env["clinic.refund.request"]
+            .sudo()
+            .create({"membership_period_id": period.id, "amount": amount, "reason": reason})
+        )
+        request.action_submit()
+        membership._end(
+            membership._clinic_today(),
+            self.env._(
+                "Ended today by %(user)s, with the refund request %(request)s of %(amount)s for"
+                " %(period)s.",
+                user=self.env.user.name,
+                request=request.name,
+                amount=currency.format(amount),
+                period=period.name,
+            ),
+        )
+        return request.with_env(self.env)
+
+    def action_view_refund_requests(self):
+        self.ensure_one()
+        return (
+            self.sudo()
+            .period_ids.refund_request_ids.with_env(self.env)
+            ._get_records_action(name=self.env._("Refund Requests"))
+        )
+
     def action_send_payment_link(self):
         """Mail the member the payment link of the unpaid period."""
         self._check_staff()
@@ -826,7 +934,11 @@ class ClinicMembership(models.Model):
         self._check_staff(manager=True)
         return {
             "type": "ir.actions.act_window",
-            "name": {"pause": self.env._("Pause"), "plan": self.env._("Change Plan")}[mode],
+            "name": {
+                "pause": self.env._("Pause"),
+                "plan": self.env._("Change Plan"),
+                "refund": self.env._("End Now and Refund"),
+            }[mode],
             "res_model": "clinic.membership.change",
             "view_mode": "form",
             "views": [(False, "form")],
@@ -1119,18 +1231,19 @@ class ClinicMembershipPeriod(models.Model):
             period.write({"state": "cancelled", "next_retry_at": False})
 
     # ------------------------------------------------------------------------
-    # Money given back outside the clinic: a refund made at the provider (its
-    # dashboard) or a card dispute lost. The wallet leaves a member's credits
-    # card alone for these (see payment.transaction): the period, not the
-    # card, is what the charge paid.
+    # Money given back: through a refund request of the period (a manager's
+    # End Now and Refund, or a request drafted at the desk), refunded at the
+    # provider (its dashboard), a card dispute lost. The wallet leaves a
+    # member's credits card alone for these (see payment.transaction): the
+    # period, not the card, is what the charge paid.
     # ------------------------------------------------------------------------
 
     refunded_amount = fields.Monetary(
         string="Given Back",
         readonly=True,
         copy=False,
-        help="Money of this period's charge that went back outside the clinic (refunded at"
-        " the provider, a card dispute lost).",
+        help="Money of this period's charge that went back to the member: refunded (through"
+        " a refund request or at the provider), a card dispute lost.",
     )
     refund_move_ids = fields.Many2many(
         "account.move",
@@ -1151,19 +1264,27 @@ class ClinicMembershipPeriod(models.Model):
         copy=False,
         help="The provider's refunds recorded on this period, each once.",
     )
+    refund_request_ids = fields.One2many(
+        "clinic.refund.request", "membership_period_id", string="Refund Requests", readonly=True
+    )
 
     def _record_provider_refund(self, refund_tx):
         """A refund of the period's charge made at the provider (its
         dashboard), recorded once per refund transaction: a replay of the
-        same notification records nothing more."""
+        same notification records nothing more. It is a done request of the
+        method "outside" (see ``_record_outside_refund``), so that the
+        provider reporting it failed later undoes it."""
         self.ensure_one()
         period = self.sudo()
         period.membership_id._lock()
         period.invalidate_recordset(["refund_transaction_ids", "refunded_amount"])
-        if refund_tx in period.refund_transaction_ids:
-            return self.env["account.move"]
+        Request = self.env["clinic.refund.request"].sudo()
+        if refund_tx in period.refund_transaction_ids or Request.search_count(
+            [("refund_transaction_id", "=", refund_tx.id)]
+        ):
+            return Request
         period.refund_transaction_ids = [Command.link(refund_tx.id)]
-        return period._record_money_back(
+        return period._record_outside_refund(
             -refund_tx.amount,
             refund_tx.payment_id,
             self.env._(
@@ -1174,72 +1295,85 @@ class ClinicMembershipPeriod(models.Model):
             label=self.env._(
                 "Refund %(ref)s", ref=refund_tx.provider_reference or refund_tx.reference
             ),
+            refund_tx=refund_tx,
         )
 
-    def _record_money_back(self, amount, payment, reason, label=None):
-        """``amount`` of the period's charge went back to the member outside
-        the clinic, paid out by ``payment`` (posted): a credit note of the
-        period's invoice, posted and reconciled with that payment; the
-        manager is told to decide on the membership (end it, or ask for the
-        period again). The caller makes this happen once.
-
-        The whole charge given back at once is the reversal of the invoice,
-        fee and credits: the period was not paid for in the end, so the
-        credits it gave are withdrawn from the member's card with their value
-        (the prepaid liability its credit note debits; credits already used
-        were the clinic's revenue, the gap is written off against breakage,
-        as the wallet does). Part of it (a gesture, or a second refund) is a
-        credit note on the fee's income account only: the credits the
-        member holds are still owed, their liability stays, and they expire
-        as usual, with the membership if the manager ends it."""
+    def _record_outside_refund(self, amount, payment, reason, label=None, refund_tx=None):
+        """``amount`` of the period's charge went back outside a refund
+        request, paid out by ``payment`` (posted): as the wallet records it,
+        a done request of the method "outside" whose credit note (see
+        ``_create_credit_note``) is reconciled with that payment; the request
+        machinery then counts it on the period and takes back the credits of
+        a whole refund (see ``clinic.refund.request._finish``). The manager
+        is told to decide on the membership. The caller makes this happen
+        once."""
         self.ensure_one()
         period = self.sudo()
         currency = period.currency_id
         amount = currency.round(amount)
-        invoice = period.invoice_id
-        if invoice.state != "posted" or currency.compare_amounts(amount, 0.0) <= 0:
-            return self.env["account.move"]
-        membership = period.membership_id
-        partner = (
-            payment.partner_id.commercial_partner_id or period.partner_id.commercial_partner_id
-        )
-        label = label or self.env._("Given back: %(period)s", period=period.name)
-        whole = currency.is_zero(period.refunded_amount) and not currency.compare_amounts(
-            amount, invoice.amount_total
-        )
-        credit_note = invoice._reverse_moves([{"ref": label, "partner_id": partner.id}])
-        card = invoice.clinic_wallet_card_id
-        liability = card._clinic_liability_account() if card else self.env["account.account"]
-        if not whole:
-            credits_lines = credit_note.invoice_line_ids.filtered(
-                lambda line: line.account_id == liability
-            )
-            fee_line = (credit_note.invoice_line_ids - credits_lines)[:1]
-            credit_note.write(
+        if period.invoice_id.state != "posted" or currency.compare_amounts(amount, 0.0) <= 0:
+            return self.env["clinic.refund.request"]
+        request = (
+            self.env["clinic.refund.request"]
+            .sudo()
+            .create(
                 {
-                    "invoice_line_ids": [
-                        Command.unlink(line.id) for line in credit_note.invoice_line_ids - fee_line
-                    ]
+                    "membership_period_id": period.id,
+                    "amount": amount,
+                    "amount_approved": amount,
+                    "method": "outside",
+                    "state": "in_progress",
+                    "refund_transaction_id": refund_tx.id if refund_tx else False,
+                    "reason": reason,
                 }
             )
-            fee_line.write({"quantity": 1.0, "price_unit": amount})
-            self.env["clinic.deposit"]._fit_total(credit_note, amount)
-        credit_note.action_post()
-        self.env["clinic.deposit"]._reconcile_receivables(payment.move_id | credit_note)
-        period.write(
-            {
-                "refunded_amount": period.refunded_amount + amount,
-                "refund_move_ids": [Command.link(credit_note.id)],
-            }
         )
-        withdrawn = 0
-        if whole and card:
-            withdrawn = period._withdraw_credits(card, credit_note)
+        credit_note = period._create_credit_note(
+            amount,
+            label or self.env._("Refund %(ref)s", ref=request.name),
+            partner=payment.partner_id.commercial_partner_id or period._get_refund_partner(),
+        )
+        request.credit_note_id = credit_note
+        request._finish(payment)
+        period._tell_money_back(amount, reason, credit_note, request.membership_credits_withdrawn)
+        return request
+
+    def _record_money_back(self, amount, payment, reason, label=None):
+        """``amount`` of the period's charge went back to the member outside
+        the clinic without a refund (a card dispute lost), paid out by
+        ``payment`` (posted): a credit note of the period's invoice (see
+        ``_create_credit_note``), posted and reconciled with that payment;
+        the manager is told to decide on the membership (end it, or ask for
+        the period again). A lost dispute is final, nothing undoes it: no
+        request is needed. The caller makes this happen once."""
+        self.ensure_one()
+        period = self.sudo()
+        currency = period.currency_id
+        amount = currency.round(amount)
+        if period.invoice_id.state != "posted" or currency.compare_amounts(amount, 0.0) <= 0:
+            return self.env["account.move"]
+        partner = payment.partner_id.commercial_partner_id or period._get_refund_partner()
+        credit_note = period._create_credit_note(
+            amount,
+            label or self.env._("Given back: %(period)s", period=period.name),
+            partner=partner,
+        )
+        period._reconcile_receivables(payment.move_id | credit_note)
+        period._record_refund(amount)
+        withdrawn, _write_off = period._take_back(credit_note)
+        period._tell_money_back(amount, reason, credit_note, withdrawn)
+        return credit_note
+
+    def _tell_money_back(self, amount, reason, credit_note, withdrawn):
+        """Money of the period went back without the clinic deciding it: the
+        membership's chatter says so and a manager decides on it."""
+        self.ensure_one()
+        membership = self.membership_id.sudo()
         message = self.env._(
             "%(amount)s of %(period)s went back to %(patient)s outside the clinic (%(reason)s);"
             " recorded with the credit note %(note)s.",
-            amount=currency.format(amount),
-            period=period.name,
+            amount=self.currency_id.format(amount),
+            period=self.name,
             patient=membership.partner_id.name,
             reason=reason,
             note=credit_note.name,
@@ -1260,13 +1394,31 @@ class ClinicMembershipPeriod(models.Model):
                 ref=membership.name,
             ),
         )
-        return credit_note
+
+    def _take_back(self, credit_note):
+        """The money of ``credit_note`` went back: the credit note is the
+        period's, and when it reverses the whole invoice (it debits the
+        prepaid account, see ``_create_credit_note``) the period's credits
+        leave the member's card. Returns the credits withdrawn and the
+        write-off entry, if any (see ``_withdraw_credits``)."""
+        self.ensure_one()
+        period = self.sudo()
+        period.refund_move_ids = [Command.link(credit_note.id)]
+        card = period.invoice_id.clinic_wallet_card_id
+        if card and credit_note.line_ids.filtered(
+            lambda line: line.account_id == card._clinic_liability_account()
+        ):
+            return period._withdraw_credits(card, credit_note)
+        return 0, self.env["account.move"]
 
     def _withdraw_credits(self, card, credit_note):
         """The period's credits still on ``card`` leave it with their value
         (what ``credit_note`` debited on the prepaid account); the value of
         those already used, no longer on that account, is written off against
-        breakage so that the card's account holds what its credits are worth."""
+        breakage so that the card's account holds what its credits are worth.
+        Returns the credits withdrawn and that write-off entry, so that a
+        refund reported failed later puts both back (see
+        ``_restore_refund``)."""
         self.ensure_one()
         card = card.sudo()
         card._clinic_lock()
@@ -1285,6 +1437,7 @@ class ClinicMembershipPeriod(models.Model):
         card._clinic_log(
             "refunded", label, used=withdrawn, amount=held - card.clinic_value, move=credit_note
         )
+        write_off = self.env["account.move"]
         if currency.compare_amounts(card.clinic_value, 0.0) < 0:
             excess = -card.clinic_value
             company = card.company_id or self.company_id
@@ -1296,4 +1449,188 @@ class ClinicMembershipPeriod(models.Model):
             write_off = card._clinic_post_entry(-excess, company.clinic_breakage_account_id, label)
             card._clinic_sync_value()
             card._clinic_log("adjusted", label, amount=-excess, move=write_off)
-        return withdrawn
+        return withdrawn, write_off
+
+    def _restore_refund(self, request):
+        """``request``'s refund, done, was reported failed by the provider:
+        the request undid the money (payment cancelled, credit note
+        reversed, see ``clinic.refund.request._on_done_refund_failed``), the
+        period puts back what the refund took from the member's card: the
+        credits it withdrew and the write-off of what the card no longer
+        held, so that the card's account holds what its credits are worth
+        again. Credits back on the card of a membership that has ended since
+        expire at once, as they would have with it."""
+        self.ensure_one()
+        period = self.sudo()
+        request = request.sudo()
+        period.refund_move_ids = [Command.unlink(request.credit_note_id.id)]
+        card = period.invoice_id.clinic_wallet_card_id.sudo()
+        withdrawn = request.membership_credits_withdrawn
+        write_off = request.membership_write_off_id
+        if not card or not (withdrawn or write_off):
+            return
+        card._clinic_lock()
+        membership = period.membership_id
+        today = membership._clinic_today()
+        label = self.env._(
+            "Refund %(ref)s of %(period)s failed: its credits are back",
+            ref=request.name,
+            period=period.name,
+        )
+        reversal = self.env["account.move"]
+        if write_off.state == "posted":
+            reversal = write_off._reverse_moves([{"ref": label, "date": today}])
+            reversal.action_post()
+        if withdrawn:
+            card.write(
+                {
+                    "points": card.points + withdrawn,
+                    "clinic_sessions_refunded": card.clinic_sessions_refunded - withdrawn,
+                }
+            )
+        held = card.clinic_value
+        card._clinic_sync_value()
+        card._clinic_log(
+            "adjusted",
+            label,
+            issued=withdrawn,
+            amount=held - card.clinic_value,
+            move=reversal or request.credit_note_id.reversal_move_ids[:1],
+        )
+        if withdrawn and membership.state == "cancelled":
+            card._clinic_expire_credits(withdrawn, today)
+
+    # --- as the source of refund requests (see clinic.refund.request) -----
+
+    def _refund_goes_to_credit(self):
+        return False
+
+    def _get_refund_requests(self):
+        self.ensure_one()
+        return self.refund_request_ids
+
+    def _get_refund_transactions(self):
+        """The charges of the period: a refund through the provider goes back
+        to the card that paid it (see ``clinic.refund.request._get_source_transaction``)."""
+        self.ensure_one()
+        return self.sudo().invoice_id.transaction_ids
+
+    def _get_refund_payments(self):
+        """The payments of the period's invoice (cash goes back in cash)."""
+        self.ensure_one()
+        invoice = self.sudo().invoice_id
+        if invoice.state != "posted":
+            return self.env["account.payment"]
+        return invoice._get_reconciled_payments().filtered(lambda p: p.payment_type == "inbound")
+
+    def _get_refund_partner(self):
+        """Who paid the period."""
+        self.ensure_one()
+        payments = self._get_refund_payments()
+        return (payments.partner_id or self.sudo().invoice_id.partner_id)[:1].commercial_partner_id
+
+    def _lock_for_refund(self):
+        self.membership_id._lock()
+        self.invalidate_recordset()
+
+    def _get_paid_amount(self):
+        """What the member paid for the period: its invoice (posted once
+        paid), less what is still due on it."""
+        self.ensure_one()
+        invoice = self.sudo().invoice_id
+        if invoice.state != "posted":
+            return 0.0
+        return self.currency_id.round(invoice.amount_total - invoice.amount_residual)
+
+    def _get_refundable_left(self, exclude=None):
+        """What was paid and has not gone back (refunds, a lost dispute),
+        less what other open refund requests already claim."""
+        self.ensure_one()
+        period = self.sudo()
+        claimed = period.refund_request_ids.filtered(
+            lambda r: (
+                r.state in ("submitted", "approved", "in_progress")
+                and r not in (exclude or r.browse())
+            )
+        )
+        return period.currency_id.round(
+            period._get_paid_amount() - period.refunded_amount - sum(claimed.mapped("amount"))
+        )
+
+    def _get_refund_limits(self):
+        """(refundable, held): what was paid and has not gone back, both."""
+        self.ensure_one()
+        period = self.sudo()
+        left = period.currency_id.round(period._get_paid_amount() - period.refunded_amount)
+        return left, left
+
+    def _create_credit_note(self, amount, label, partner=None, invoice=None):
+        """A credit note of ``amount`` (taxes included) on the period's
+        invoice, posted. The whole charge given back at once is the reversal
+        of the invoice, fee and credits: the period was not paid for in the
+        end, so the credits it gave leave the member's card with their value
+        (the prepaid liability it debits; see ``_take_back``). Part of it (a
+        gesture, or a second refund) is a credit note on the fee's income
+        account only: the credits the member holds are still owed, their
+        liability stays, and they expire as usual, with the membership if
+        it ends."""
+        self.ensure_one()
+        period = self.sudo()
+        currency = period.currency_id
+        amount = currency.round(amount)
+        invoice = (invoice or period.invoice_id).sudo()
+        whole = currency.is_zero(period.refunded_amount) and not currency.compare_amounts(
+            amount, invoice.amount_total
+        )
+        default = {"ref": label}
+        if partner:
+            default["partner_id"] = partner.id
+        credit_note = invoice._reverse_moves([default])
+        if not whole:
+            card = invoice.clinic_wallet_card_id
+            liability = card._clinic_liability_account() if card else self.env["account.account"]
+            credits_lines = credit_note.invoice_line_ids.filtered(
+                lambda line: line.account_id == liability
+            )
+            fee_line = (credit_note.invoice_line_ids - credits_lines)[:1]
+            credit_note.write(
+                {
+                    "invoice_line_ids": [
+                        Command.unlink(line.id) for line in credit_note.invoice_line_ids - fee_line
+                    ]
+                }
+            )
+            fee_line.write({"quantity": 1.0, "price_unit": amount})
+            self.env["clinic.deposit"]._fit_total(credit_note, amount)
+        credit_note.action_post()
+        return credit_note
+
+    @api.model
+    def _reconcile_receivables(self, moves):
+        return self.env["clinic.deposit"]._reconcile_receivables(moves)
+
+    def _record_refund(self, amount):
+        """``amount`` of the charge went back: counted on the period. Returns
+        what of it had been refundable (all of it, what was paid and had not
+        gone back yet)."""
+        from_refundable = 0.0
+        for period in self.sudo():
+            left = period.currency_id.round(period._get_paid_amount() - period.refunded_amount)
+            from_refundable = min(amount, max(left, 0.0))
+            period.refunded_amount = period.refunded_amount + amount
+        return from_refundable
+
+    def _undo_refund(self, recorded, from_refundable):
+        """A refund reported failed after it was done no longer counts (what
+        it took from the card comes back in ``_restore_refund``)."""
+        self.ensure_one()
+        period = self.sudo()
+        period.refunded_amount = period.refunded_amount - recorded
+
+    def _schedule_refund_failed_activity(self, message, request):
+        """The period has no chatter: the membership's says it and a manager
+        gets an activity on it."""
+        self.ensure_one()
+        membership = self.membership_id.sudo()
+        membership.message_post(body=message)
+        membership._manager_activity(self.env._("Refund failed at the provider"), message)

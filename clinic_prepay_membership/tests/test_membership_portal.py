@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -224,3 +225,20 @@ class TestMembershipPortal(MembershipCommon, HttpCase):
         membership = self._refetch(membership)
         self.assertEqual(membership.cancel_at, self._end_of_term(membership))
         self.assertFalse(membership.cancel_requested_by_id)
+
+    def test_the_appointment_page_shows_the_member_benefit(self):
+        membership = self._member(self.member)
+        start = self._bookable_time(not_before=timedelta(days=1))
+        credit = self._appointment(start, patient=self.member, user=self.front_desk)
+        credit.with_user(self.front_desk).action_book()
+        start = self._bookable_time(not_before=start + timedelta(hours=2))
+        free = self._appointment(start, patient=self.member, user=self.front_desk)
+        free.with_user(self.front_desk).action_book()
+        self.assertEqual(credit.wallet_card_id, membership.card_id)
+        self.assertEqual(free.prepayment_rule, "member")
+        self._login(self.member_user)
+        page = self.url_open(credit.get_portal_url()).text
+        self.assertIn("Member: credit used (Glow)", page)
+        self.assertNotIn("Paid by your course", page)
+        page = self.url_open(free.get_portal_url()).text
+        self.assertIn("Member: no deposit (Glow)", page)

@@ -52,6 +52,9 @@ class TestStripeMembershipDisputes(StripeMembershipCase):
     def _card_requests(self, card):
         return self.env["clinic.refund.request"].search([("wallet_card_id", "=", card.id)])
 
+    def _period_requests(self, period):
+        return self.env["clinic.refund.request"].search([("membership_period_id", "=", period.id)])
+
     def _refund_txs(self, tx):
         return tx.child_transaction_ids.filtered(lambda t: t.operation == "refund")
 
@@ -107,6 +110,15 @@ class TestStripeMembershipDisputes(StripeMembershipCase):
         self.assertEqual(
             self._balance(self.patient.property_account_receivable_id), 0.0, "receivable zero"
         )
+        # a done request of the method "outside" carries them
+        request = self._period_requests(period)
+        self.assertEqual(
+            (request.state, request.method, request.amount), ("done", "outside", 69.0)
+        )
+        self.assertEqual(
+            (request.refund_transaction_id, request.credit_note_id, request.payment_id),
+            (refund_tx, credit_note, payment),
+        )
         self.assertEqual(self._balance(self.plan_income), -29.0, "the first period's fee")
         # the refunded period's credit left the card
         self.assertEqual((card.points, card.clinic_value), (1, 40.0))
@@ -161,9 +173,47 @@ class TestStripeMembershipDisputes(StripeMembershipCase):
             1,
         )
         self.assertEqual(len(self._activities(membership, GIVEN_BACK_SUMMARY)), 1)
+        self.assertEqual(self._period_requests(period).refund_transaction_id, refund_tx)
         # the handler called again on it changes nothing either
         (tx | refund_tx)._clinic_record_provider_refunds()
         self.assertEqual((len(period.refund_move_ids), period.refunded_amount), (1, 20.0))
+        self.assertEqual(len(self._period_requests(period)), 1)
+
+    def test_dashboard_refund_that_fails_later_is_undone(self):
+        """Stripe confirmed a dashboard refund of a renewal, then reports it
+        failed (``charge.refund.updated``, status ``failed``): the money is
+        back in the Stripe balance; the payment is cancelled, the credit
+        note reversed, the period's credit back on the member's card, and a
+        manager is told."""
+        membership = self._stripe_member()
+        period, tx = self._renewed(membership)
+        card = membership.card_id
+        refund = stripe.Refund.create(payment_intent=tx.provider_reference)
+        self._post_event("charge.refunded", self._charge(tx))
+        self._post_process()
+        request = self._period_requests(period)
+        self.assertEqual((request.state, period.refunded_amount), ("done", 69.0))
+        self.assertEqual((card.points, card.clinic_value), (1, 40.0))
+        payment, credit_note = request.payment_id, request.credit_note_id
+        failed = dict(self._peer_get(f"refunds/{refund.id}"), status="failed")
+        for _delivery in range(2):
+            self.assertEqual(self._post_event("charge.refund.updated", failed).status_code, 200)
+        self._post_process()
+        self.assertEqual(request.refund_transaction_id.state, "error")
+        self.assertEqual(request.state, "failed")
+        self.assertEqual(payment.state, "canceled")
+        reversal = credit_note.reversal_move_ids
+        self.assertEqual((reversal.state, reversal.amount_total), ("posted", 69.0))
+        moves = period.invoice_id | credit_note | reversal | tx.payment_id.move_id
+        self.assertFalse(self._open_receivable(moves), "nothing open on the member")
+        self.assertEqual(self._balance(self.patient.property_account_receivable_id), 0.0)
+        self.assertEqual(
+            (period.refunded_amount, period.refund_move_ids), (0.0, reversal.browse())
+        )
+        self.assertEqual((card.points, card.clinic_value), (2, 80.0))
+        self.assertEqual(self._balance(self.wallet_account), -80.0)
+        self.assertEqual(self._balance(self.plan_income), -58.0)
+        self.assertEqual(len(self._activities(membership, "Refund failed at the provider")), 1)
 
     def test_refund_event_before_the_payment_event(self):
         """Stripe does not promise the order of its events: the refund's
