@@ -20,7 +20,6 @@ class ClinicRefundRequest(models.Model):
 
     membership_period_id = fields.Many2one(
         "clinic.membership.period",
-        string="Membership Period",
         index="btree_not_null",
         tracking=True,
         domain="[('state', '=', 'paid')]",

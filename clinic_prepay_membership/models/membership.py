@@ -184,9 +184,10 @@ class ClinicMembership(models.Model):
             membership.refund_request_count = len(membership.sudo().period_ids.refund_request_ids)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for membership in self:
             membership.access_url = f"/my/memberships/{membership.id}"
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -1191,6 +1192,11 @@ class ClinicMembershipPeriod(models.Model):
                 if tx.state == "done":
                     tx._post_process()
                 elif tx.state not in ("pending", "authorized"):
+                    if tx.state == "draft":
+                        # the bank asks the patient to authenticate: the member
+                        # pays the link on-session instead; a request left
+                        # open could be paid besides it
+                        tx._clinic_abandon_charge()
                     # declined, or the bank asks the patient to authenticate
                     self.membership_id._on_charge_failed(self, tx.state_message or "")
         except Exception as error:  # the answer is unknown

@@ -29,7 +29,6 @@ class ClinicMembershipPlan(models.Model):
     )
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         domain="[('type', '=', 'service')]",
         help="Product of the period's invoice lines: its customer taxes apply. One is made"
         " if empty, without taxes.",
@@ -75,7 +74,6 @@ class ClinicMembershipPlan(models.Model):
         " file still charges its no-show fee to the member's card.",
     )
     first_period_free = fields.Boolean(
-        string="First Period Free",
         help="The patient saves a card (the bank checks it; nothing is charged) and the first"
         " period starts at once; the next ones are charged to that card.",
     )

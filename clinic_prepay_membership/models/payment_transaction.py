@@ -47,6 +47,14 @@ class PaymentTransaction(models.Model):
                 return separator.join(periods.mapped("name"))
         return super()._compute_reference_prefix(provider_code, separator, **values)
 
+    def _clinic_abandon_charge(self):
+        """An off-session charge waiting for the patient's authentication is
+        abandoned (the payment link replaces it): cancelled here, and at the
+        provider where its glue module can (see clinic_prepay_stripe_membership)."""
+        self._set_canceled(
+            state_message=self.env._("Authentication asked: the member pays the link instead.")
+        )
+
     def _post_process(self):
         res = super()._post_process()
         # the card a member paid a period with is the card of the next ones

@@ -44,7 +44,7 @@ class ClinicMembershipReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     membership_id = fields.Many2one("clinic.membership", readonly=True)
-    plan_id = fields.Many2one("clinic.membership.plan", string="Plan", readonly=True)
+    plan_id = fields.Many2one("clinic.membership.plan", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
     active_count = fields.Integer(
         string="Active Members", readonly=True, help="On a paid period at the month's end."

@@ -112,7 +112,7 @@ class TestMembershipConcurrency(BaseCase):
                     env = self._env(cr)
                     start.wait(10)
                     results.append(env["clinic.membership"]._cron_bill())
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit
             except BaseException as error:
                 errors.append(error)
 

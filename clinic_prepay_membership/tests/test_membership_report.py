@@ -92,7 +92,9 @@ class TestMembershipReport(MembershipCommon):
             )
         )
         self.assertEqual(len(groups), 1)
-        figures = [groups[0][key] for key in ("active_count", "mrr", "new_count", "cancelled_count")]
+        figures = [
+            groups[0][key] for key in ("active_count", "mrr", "new_count", "cancelled_count")
+        ]
         self.assertEqual(figures, [0, 0.0, 1, 1])
 
 

@@ -14,7 +14,7 @@ class ClinicMembershipChange(models.TransientModel):
         [("pause", "Pause"), ("plan", "Change Plan"), ("refund", "End Now and Refund")],
         required=True,
     )
-    periods = fields.Integer(string="Periods", default=1)
+    periods = fields.Integer(default=1)
     plan_id = fields.Many2one(
         "clinic.membership.plan",
         string="New Plan",
