@@ -10,4 +10,5 @@ from . import (
     loyalty_program,
     payment_provider,
     payment_transaction,
+    res_partner,
 )

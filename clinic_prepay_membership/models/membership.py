@@ -274,7 +274,7 @@ class ClinicMembership(models.Model):
     @api.model
     def _benefit_membership(self, partner, company):
         """The partner's membership giving benefits now in ``company``."""
-        if not partner:
+        if not partner or not partner.sudo().clinic_signed_up_member:
             return self.browse()
         return (
             self.sudo()
@@ -335,6 +335,8 @@ class ClinicMembership(models.Model):
                 }
             )
         )
+        if not partner.sudo().clinic_signed_up_member:
+            partner.sudo().clinic_signed_up_member = True
         today = membership._clinic_today()
         membership.env["clinic.membership.period"]._create_for(
             membership, today, free=plan.first_period_free
