@@ -3,7 +3,7 @@
     "name": "Clinic Pre-payment",
     "summary": "Appointment deposits, automatic cancellation of unpaid bookings, "
     "reconciled payments, refunds and no-show policies for clinics",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-prepay/clinic_prepay",
     "author": "clinic_prepay contributors",

@@ -13,6 +13,7 @@ from . import (
     clinic_patient_credit,
     clinic_refund_request,
     clinic_treatment,
+    clinic_treatment_cancel_tier,
     clinic_waitlist,
     payment_method,
     payment_provider,

@@ -1284,25 +1284,36 @@ class ClinicAppointment(models.Model):
         queued.unlink()
         return True
 
+    def _get_cancel_terms(self, moment=None):
+        """The treatment's cancellation terms for the patient cancelling
+        this booking at ``moment`` (now by default), on what was paid: see
+        ``clinic.treatment._get_cancel_terms``. Only a confirmed booking is
+        late (nothing paid, nothing kept).
+
+        :return: dict ``{"tier", "late", "percent", "kept", "paid"}``
+        """
+        self.ensure_one()
+        paid = sum(d._get_unaccounted() for d in self.deposit_ids)
+        terms = self.treatment_id._get_cancel_terms(paid, self.start, moment)
+        if self.state != "confirmed":
+            terms.update(tier=terms["tier"].browse(), late=False, percent=0.0, kept=0.0)
+        return dict(terms, paid=paid)
+
     def _get_cancel_preview(self):
         """What the policy gives back and keeps if the patient cancels now."""
         self.ensure_one()
         now = fields.Datetime.now()
-        window = timedelta(hours=self.treatment_id.free_cancel_hours)
-        late = self.state == "confirmed" and now > self.start - window
-        paid = sum(d._get_unaccounted() for d in self.deposit_ids)
-        percent = self.treatment_id.late_cancel_forfeit_percent if late else 0.0
-        kept = self.currency_id.round(paid * percent / 100.0)
+        terms = self._get_cancel_terms(now)
         card_fee = 0.0
-        if late and self.card_required and self.sudo().card_token_id.active:
-            policy = self.treatment_id._get_policy_amount(self.price, "late")
-            card_fee = max(self.currency_id.round(policy - kept), 0.0)
+        if terms["late"] and self.card_required and self.sudo().card_token_id.active:
+            card_fee = self.treatment_id._get_card_fee(self.price, terms["kept"], terms["percent"])
         return {
             "can_cancel": self.state in ("awaiting_payment", "confirmed") and self.start > now,
-            "late": late,
-            "paid": paid,
-            "kept": kept,
-            "refund": self.currency_id.round(paid - kept),
+            "late": terms["late"],
+            "percent": terms["percent"],
+            "paid": terms["paid"],
+            "kept": terms["kept"],
+            "refund": self.currency_id.round(terms["paid"] - terms["kept"]),
             "card_fee": card_fee,
         }
 
@@ -1312,13 +1323,15 @@ class ClinicAppointment(models.Model):
         moves with it). Later, the late-cancellation policy decides."""
         self.ensure_one()
         now = fields.Datetime.now()
-        window = timedelta(hours=self.treatment_id.free_cancel_hours)
+        # free until the furthest cancellation tier
+        hours = self.treatment_id._get_furthest_cancel_tier().hours_before
         booked = self.state in ("awaiting_payment", "confirmed") and self.start > now
-        late = self.state == "confirmed" and now > self.start - window
+        late = self._is_inside_late_window(now)
         return {
             "can_reschedule": booked and not late,
             "late": booked and late,
-            "until": self.start - window,
+            "until": self.start - timedelta(hours=hours),
+            "hours": hours,
         }
 
     def _reschedule_by_patient(self, start, practitioner):
@@ -1342,19 +1355,19 @@ class ClinicAppointment(models.Model):
         """A cancellation now would be late: the booking is confirmed and its
         free-cancellation window has closed."""
         self.ensure_one()
-        window = timedelta(hours=self.treatment_id.free_cancel_hours)
-        return self.state == "confirmed" and (now or fields.Datetime.now()) > self.start - window
+        return (
+            self.state == "confirmed"
+            and self.treatment_id._get_cancel_terms(0.0, self.start, now)["late"]
+        )
 
     def action_cancel_by_patient(self):
-        """The patient cancels: free inside the window, else late cancellation."""
+        """The patient cancels: free before the cancellation tiers, else a
+        late cancellation keeping what its tier says."""
         self._check_workflow_access()
         now = fields.Datetime.now()
         for appointment in self:
-            late = appointment._is_inside_late_window(now)
-            appointment._cancel(
-                "late" if late else "patient",
-                appointment.treatment_id.late_cancel_forfeit_percent if late else 0.0,
-            )
+            terms = appointment._get_cancel_terms(now)
+            appointment._cancel("late" if terms["late"] else "patient", terms["percent"])
         return True
 
     def action_cancel_by_clinic(self):
@@ -1394,7 +1407,7 @@ class ClinicAppointment(models.Model):
                         ref=appointment.name,
                     )
                 )
-            kept = appointment.treatment_id.late_cancel_forfeit_percent
+            kept = appointment._get_cancel_terms(now)["percent"]
             overrides = bool(kept) and not appointment.currency_id.is_zero(appointment.amount_paid)
             if overrides:
                 refund_reason = self.env._(

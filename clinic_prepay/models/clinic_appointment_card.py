@@ -253,8 +253,15 @@ class ClinicAppointment(models.Model):
         kind = self._get_card_fee_kind()
         if not kind:
             return 0.0
-        policy = self.treatment_id._get_policy_amount(self.price, kind)
-        return max(self.currency_id.round(policy - self.amount_forfeited), 0.0)
+        treatment = self.treatment_id
+        if kind == "no_show":
+            percent = treatment.no_show_forfeit_percent
+        else:
+            # the tier of the moment the patient cancelled
+            percent = treatment._get_cancel_terms(self.price, self.start, self.cancel_date)[
+                "percent"
+            ]
+        return treatment._get_card_fee(self.price, self.amount_forfeited, percent)
 
     @api.model
     def _cron_charge_card_fees(self, limit=50):

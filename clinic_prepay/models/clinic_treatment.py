@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero
 
 
 class ClinicTreatment(models.Model):
@@ -77,16 +77,32 @@ class ClinicTreatment(models.Model):
         help="...and no later than this many hours before the appointment. Unpaid "
         "bookings are cancelled automatically at the deadline.",
     )
+    cancel_tier_ids = fields.One2many(
+        "clinic.treatment.cancel.tier",
+        "treatment_id",
+        string="Cancellation Tiers",
+        copy=True,
+        default=lambda self: self._default_cancel_tier_ids(),
+        help="What a patient's cancellation keeps, by how close to the visit it comes;"
+        " earlier than every tier it is free.",
+    )
+    # one tier, as the policy was before tiers: kept for the code and data
+    # that set a single window (writing them replaces the tiers by one)
     free_cancel_hours = fields.Float(
         string="Free Cancellation (hours before)",
-        default=lambda self: self.env.company.clinic_free_cancel_hours,
+        compute="_compute_free_cancel_hours",
+        inverse="_inverse_single_cancel_tier",
+        store=True,
         help="A patient cancelling at least this many hours before the start gets "
-        "the whole deposit back.",
+        "the whole deposit back: the furthest cancellation tier.",
     )
     late_cancel_forfeit_percent = fields.Float(
         string="Late Cancellation Forfeit (%)",
-        default=lambda self: self.env.company.clinic_late_cancel_forfeit_percent,
-        help="Part of the paid deposit kept when the patient cancels later.",
+        compute="_compute_late_cancel_forfeit_percent",
+        inverse="_inverse_single_cancel_tier",
+        store=True,
+        help="Part of the paid deposit kept when the patient cancels later: that of the"
+        " furthest cancellation tier.",
     )
     no_show_forfeit_percent = fields.Float(
         string="No-show Forfeit (%)",
@@ -149,6 +165,62 @@ class ClinicTreatment(models.Model):
             values["max_days_ahead"] = company.clinic_max_days_ahead
         return values
 
+    @api.model
+    def _default_cancel_tier_ids(self):
+        """The company's default window, as one tier."""
+        company = self.env.company
+        if company.clinic_free_cancel_hours <= 0:
+            return []
+        return [
+            Command.create(
+                {
+                    "hours_before": company.clinic_free_cancel_hours,
+                    "percent_kept": company.clinic_late_cancel_forfeit_percent,
+                }
+            )
+        ]
+
+    # two computes, not one: writing one of the pair leaves the other to be
+    # read from the tiers (the ORM protects every field of a compute written)
+    @api.depends("cancel_tier_ids.hours_before")
+    def _compute_free_cancel_hours(self):
+        """The furthest tier's hours (0 without tiers)."""
+        for treatment in self:
+            treatment.free_cancel_hours = treatment._get_furthest_cancel_tier().hours_before
+
+    @api.depends("cancel_tier_ids.hours_before", "cancel_tier_ids.percent_kept")
+    def _compute_late_cancel_forfeit_percent(self):
+        """The furthest tier's percent kept (0 without tiers)."""
+        for treatment in self:
+            treatment.late_cancel_forfeit_percent = (
+                treatment._get_furthest_cancel_tier().percent_kept
+            )
+
+    def _get_furthest_cancel_tier(self):
+        self.ensure_one()
+        return self.cancel_tier_ids.sorted(lambda t: -t.hours_before)[:1]
+
+    def _inverse_single_cancel_tier(self):
+        """One window and one percent: the treatment gets exactly that tier
+        (none for a window of 0 hours)."""
+        for treatment in self:
+            hours = treatment.free_cancel_hours
+            if hours < 0:
+                raise ValidationError(
+                    self.env._("%(name)s: policy hours cannot be negative.", name=treatment.name)
+                )
+            tiers = [Command.clear()]
+            if hours:
+                tiers.append(
+                    Command.create(
+                        {
+                            "hours_before": hours,
+                            "percent_kept": treatment.late_cancel_forfeit_percent,
+                        }
+                    )
+                )
+            treatment.cancel_tier_ids = tiers
+
     @api.depends("product_id.lst_price")
     def _compute_price(self):
         """Price of the treatment: its product's sales price."""
@@ -181,14 +253,14 @@ class ClinicTreatment(models.Model):
         self.ensure_one()
         return self.no_show_protection in ("card", "both")
 
-    def _get_policy_amount(self, price, kind):
+    def _get_policy_amount(self, price, kind, start=None, moment=None):
         """What the policy takes in all for a ``kind`` ("no_show" or "late")
-        of a booking at ``price`` when a card is on file."""
+        of a booking at ``price`` when a card is on file; a late cancellation
+        at ``moment`` of a visit at ``start`` keeps what its tier says."""
         self.ensure_one()
-        percent = (
-            self.no_show_forfeit_percent if kind == "no_show" else self.late_cancel_forfeit_percent
-        )
-        return self.currency_id.round(price * percent / 100.0)
+        if kind == "no_show":
+            return self._get_kept_amount(price, self.no_show_forfeit_percent)
+        return self._get_cancel_terms(price, start, moment)["kept"]
 
     @api.constrains("no_show_protection", "deposit_type")
     def _check_no_show_protection(self):
@@ -216,28 +288,17 @@ class ClinicTreatment(models.Model):
         "product_id",
         "payment_hours",
         "payment_before_hours",
-        "free_cancel_hours",
-        "late_cancel_forfeit_percent",
         "no_show_forfeit_percent",
     )
     def _check_deposit_policy(self):
         errors = []
         for treatment in self:
-            if (
-                min(
-                    treatment.payment_hours,
-                    treatment.payment_before_hours,
-                    treatment.free_cancel_hours,
-                )
-                < 0
-            ):
+            # the cancellation tiers check theirs
+            if min(treatment.payment_hours, treatment.payment_before_hours) < 0:
                 errors.append(
                     self.env._("%(name)s: policy hours cannot be negative.", name=treatment.name)
                 )
-            if not (
-                0.0 <= treatment.late_cancel_forfeit_percent <= 100.0
-                and 0.0 <= treatment.no_show_forfeit_percent <= 100.0
-            ):
+            if not 0.0 <= treatment.no_show_forfeit_percent <= 100.0:
                 errors.append(
                     self.env._(
                         "%(name)s: forfeit percentages must be between 0 and 100.",
@@ -390,7 +451,8 @@ class ClinicTreatment(models.Model):
 
     def _get_policy_lines(self, start, deposit=None, card=None):
         """The policy in plain words, with the amounts at stake, as shown to
-        the patient before booking (and stored with their consent).
+        the patient before booking (and stored with their consent): one line
+        per cancellation tier still ahead, from :meth:`_get_cancel_terms`.
         ``deposit`` and ``card`` are what this patient is asked (the
         treatment's by default; see :meth:`_get_policy_lines_for`)."""
         self.ensure_one()
@@ -403,30 +465,33 @@ class ClinicTreatment(models.Model):
         if self.currency_id.is_zero(deposit):
             lines.append(env._("No deposit: nothing is paid before the visit."))
             if card:
-                lines += self._get_card_policy_lines(0.0, 0.0)
+                lines += self._get_card_policy_lines(start, 0.0, 0.0)
             return lines
-        free_until = start - timedelta(hours=self.free_cancel_hours)
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
-        when = fields.Datetime.context_timestamp(self.with_context(tz=tz), free_until)
-        amount = currency.round(deposit * self.late_cancel_forfeit_percent / 100.0)
-        no_show = currency.round(deposit * self.no_show_forfeit_percent / 100.0)
+        treatment_tz = self.with_context(tz=tz)
+
+        def when(tier):
+            moment = start - timedelta(hours=tier.hours_before)
+            local = fields.Datetime.context_timestamp(treatment_tz, moment)
+            return local.strftime("%a %d %b %Y %H:%M")
+
+        terms = self._get_cancel_terms(deposit, start)
+        current = terms["tier"]
+        ahead = self._get_cancel_tiers_ahead(start)
+        no_show = self._get_kept_amount(deposit, self.no_show_forfeit_percent)
         lines.append(
             env._(
                 "Deposit to pay now: %(deposit)s; it is deducted from the price at the visit.",
                 deposit=fmt(deposit),
             )
         )
-        if free_until > fields.Datetime.now():
+        if not self.cancel_tier_ids:
+            lines.append(env._("Cancel any time before the visit: the whole deposit is refunded."))
+        elif not current:
             lines.append(
                 env._(
                     "Cancel before %(when)s: the whole deposit is refunded.",
-                    when=when.strftime("%a %d %b %Y %H:%M"),
-                )
-            )
-            lines.append(
-                env._(
-                    "Cancel later: %(kept)s of the deposit is kept, the rest refunded.",
-                    kept=fmt(amount),
+                    when=when(ahead[0]),
                 )
             )
         else:
@@ -434,13 +499,41 @@ class ClinicTreatment(models.Model):
                 env._(
                     "This visit is less than %(hours)s hours away: if you cancel, %(kept)s"
                     " of the deposit is kept, the rest refunded.",
-                    hours=format(self.free_cancel_hours, "g"),
-                    kept=fmt(amount),
+                    hours=format(current.hours_before, "g"),
+                    kept=fmt(terms["kept"]),
                 )
             )
+        for index, tier in enumerate(ahead):
+            kept = fmt(self._get_kept_amount(deposit, tier.percent_kept))
+            if index + 1 < len(ahead):
+                lines.append(
+                    env._(
+                        "Cancel from %(start)s to %(end)s: %(kept)s of the deposit is kept,"
+                        " the rest refunded.",
+                        start=when(tier),
+                        end=when(ahead[index + 1]),
+                        kept=kept,
+                    )
+                )
+            elif current and not index:
+                lines.append(
+                    env._(
+                        "Cancel after %(when)s: %(kept)s of the deposit is kept, the rest"
+                        " refunded.",
+                        when=when(tier),
+                        kept=kept,
+                    )
+                )
+            else:
+                lines.append(
+                    env._(
+                        "Cancel later: %(kept)s of the deposit is kept, the rest refunded.",
+                        kept=kept,
+                    )
+                )
         lines.append(env._("No-show: %(kept)s of the deposit is kept.", kept=fmt(no_show)))
         if card:
-            lines += self._get_card_policy_lines(amount, no_show)
+            lines += self._get_card_policy_lines(start, deposit, no_show)
         return lines
 
     def _get_policy_lines_for(self, partner, start):
@@ -454,21 +547,134 @@ class ClinicTreatment(models.Model):
             return self._get_policy_lines(start, deposit=self.price)
         return self._get_policy_lines(start)
 
-    def _get_card_policy_lines(self, late_kept, no_show_kept):
-        """The card-on-file clause: what the saved card may be charged, less
-        what the deposit already keeps (the patient's consent covers it)."""
+    def _get_card_policy_lines(self, start, deposit, no_show_kept):
+        """The card-on-file clause: what the saved card may be charged, per
+        cancellation tier still possible, less what the ``deposit`` already
+        keeps (the patient's consent covers it)."""
         self.ensure_one()
         currency = self.currency_id
         fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
-        no_show = max(self._get_policy_amount(self.price, "no_show") - no_show_kept, 0.0)
-        late = max(self._get_policy_amount(self.price, "late") - late_kept, 0.0)
-        return [
+        no_show = self._get_card_fee(self.price, no_show_kept, self.no_show_forfeit_percent)
+        current = self._get_cancel_terms(deposit, start)["tier"]
+        tiers = current | self._get_cancel_tiers_ahead(start)
+
+        def late_fee(tier):
+            kept = self._get_kept_amount(deposit, tier.percent_kept)
+            return fmt(self._get_card_fee(self.price, kept, tier.percent_kept))
+
+        lines = [
             self.env._(
                 "Card on file: you save a card now; it is charged only as this policy says."
-            ),
-            self.env._(
-                "Charged to the card on a no-show: %(fee)s; on a late cancellation: %(late)s.",
-                fee=fmt(no_show),
-                late=fmt(late),
-            ),
+            )
         ]
+        if not tiers:
+            lines.append(
+                self.env._("Charged to the card on a no-show: %(fee)s.", fee=fmt(no_show))
+            )
+        elif len(tiers) == 1:
+            lines.append(
+                self.env._(
+                    "Charged to the card on a no-show: %(fee)s; on a late cancellation: %(late)s.",
+                    fee=fmt(no_show),
+                    late=late_fee(tiers),
+                )
+            )
+        else:
+            lines.append(
+                self.env._(
+                    "Charged to the card on a no-show: %(fee)s; on a late cancellation: %(late)s.",
+                    fee=fmt(no_show),
+                    late=", ".join(
+                        self.env._(
+                            "%(fee)s less than %(hours)s hours before",
+                            fee=late_fee(tier),
+                            hours=format(tier.hours_before, "g"),
+                        )
+                        for tier in tiers
+                    ),
+                )
+            )
+        return lines
+
+    # ------------------------------------------------------------------------
+    # Cancellation terms: the one place that says what a cancellation keeps
+    # ------------------------------------------------------------------------
+
+    def _get_cancel_terms(self, amount, start, moment=None):
+        """The terms of a patient's cancellation at ``moment`` (now by
+        default) of a visit at ``start`` (naive UTC): the tier it falls in
+        (the closest one whose hours are reached; none earlier, when it is
+        free) and what it keeps of ``amount`` (a deposit paid, or the price
+        for a card on file).
+
+        :return: dict ``{"tier", "late", "percent", "kept"}``, ``kept``
+            rounded by the company currency
+        :rtype: dict
+        """
+        self.ensure_one()
+        left = start - (moment or fields.Datetime.now())
+        tier = self.cancel_tier_ids.filtered(
+            lambda t: left < timedelta(hours=t.hours_before)
+        ).sorted("hours_before")[:1]
+        return {
+            "tier": tier,
+            "late": bool(tier),
+            "percent": tier.percent_kept,
+            "kept": self._get_kept_amount(amount, tier.percent_kept),
+        }
+
+    def _migrate_cancel_tiers(self):
+        """Give each of these treatments that has no tier one tier from its
+        stored single window (``free_cancel_hours``,
+        ``late_cancel_forfeit_percent``), as the policy was before tiers: the
+        upgrade to 18.0.1.7.0. Read in SQL, as the columns hold them, before
+        any recomputation.
+
+        :return: the tiers created
+        """
+        if not self:
+            return self.env["clinic.treatment.cancel.tier"]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT t.id, t.free_cancel_hours, COALESCE(t.late_cancel_forfeit_percent, 0)
+                  FROM clinic_treatment t
+                 WHERE t.id IN %(ids)s
+                   AND t.free_cancel_hours > 0
+                   AND NOT EXISTS (
+                       SELECT 1 FROM clinic_treatment_cancel_tier c WHERE c.treatment_id = t.id
+                   )
+                """,
+                ids=tuple(self.ids),
+            )
+        )
+        tiers = self.env["clinic.treatment.cancel.tier"].create(
+            [
+                {"treatment_id": treatment_id, "hours_before": hours, "percent_kept": percent}
+                for treatment_id, hours, percent in self.env.cr.fetchall()
+            ]
+        )
+        # the single-window fields now read the tiers (0 without a window)
+        self.modified(["cancel_tier_ids"])
+        return tiers
+
+    def _get_cancel_tiers_ahead(self, start, moment=None):
+        """The tiers a cancellation of a visit at ``start`` still reaches
+        after ``moment`` (now by default), the furthest first."""
+        self.ensure_one()
+        left = start - (moment or fields.Datetime.now())
+        return self.cancel_tier_ids.filtered(
+            lambda t: left >= timedelta(hours=t.hours_before)
+        ).sorted(lambda t: -t.hours_before)
+
+    def _get_kept_amount(self, amount, percent):
+        """``percent`` % of ``amount``, rounded by the company currency."""
+        self.ensure_one()
+        return self.currency_id.round(amount * percent / 100.0)
+
+    def _get_card_fee(self, price, kept, percent):
+        """What the card on file pays: ``percent`` % of ``price`` less what
+        the deposit already ``kept``; the card never pays more than the
+        policy."""
+        self.ensure_one()
+        return max(self.currency_id.round(self._get_kept_amount(price, percent) - kept), 0.0)

@@ -1,6 +1,7 @@
 from . import (
     test_accounting,
     test_back_office,
+    test_cancel_tiers,
     test_card_on_file,
     test_card_portal,
     test_clinic_appointment,

@@ -145,11 +145,11 @@ class ClinicAppointment(models.Model):
         """What a no-show would charge the card: the policy less what the
         deposit paid would keep."""
         self.ensure_one()
-        currency = self.currency_id
+        treatment = self.treatment_id
+        percent = treatment.no_show_forfeit_percent
         paid = sum(d._get_unaccounted() for d in self.deposit_ids)
-        kept = currency.round(paid * self.treatment_id.no_show_forfeit_percent / 100.0)
-        policy = self.treatment_id._get_policy_amount(self.price, "no_show")
-        return max(currency.round(policy - kept), 0.0)
+        kept = treatment._get_kept_amount(paid, percent)
+        return treatment._get_card_fee(self.price, kept, percent)
 
     @api.model
     def _cron_card_holds(self, limit=50):

@@ -202,9 +202,9 @@ class ClinicAppointment(models.Model):
         res = super()._cancel(reason, forfeit_percent, *args, **kwargs)
         for appointment in self.filtered(lambda a: a.wallet_session_state == "reserved"):
             program = appointment.wallet_card_id.sudo().program_id
+            # the part the cancellation's tier keeps
             if reason == "late" and self._clinic_session_rule_uses(
-                program.clinic_late_cancel_rule,
-                appointment.treatment_id.late_cancel_forfeit_percent,
+                program.clinic_late_cancel_rule, forfeit_percent
             ):
                 appointment._clinic_use_session(self.env._("late cancellation"))
             else:
