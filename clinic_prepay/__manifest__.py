@@ -24,12 +24,14 @@
     "data": [
         "security/clinic_prepay_security.xml",
         "security/ir.model.access.csv",
+        "security/clinic_resource_security.xml",
         "data/clinic_prepay_data.xml",
         "data/mail_template_data.xml",
         "views/clinic_treatment_views.xml",
         "views/clinic_appointment_views.xml",
         "views/clinic_refund_request_views.xml",
         "views/clinic_waitlist_views.xml",
+        "views/clinic_resource_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/clinic_settings_views.xml",
         "wizards/clinic_deposit_payment_views.xml",
@@ -43,6 +45,7 @@
     "demo": [
         "demo/clinic_prepay_demo_users.xml",
         "demo/clinic_prepay_demo.xml",
+        "demo/clinic_resource_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -38,11 +38,14 @@ def invoice_payment_link(env, invoice, amount):
 
 
 class _OverlapRefusedFilter(logging.Filter):
-    """A booking refused by the overlap constraint is reported to the user
-    (see ``_slot_guard``): it is not a bad query for the server log."""
+    """A booking refused by an overlap constraint (the practitioner's, or a
+    room's or device's) is tried again or reported to the user (see
+    ``_slot_guard`` and ``clinic.scheduler._reserve``): it is not a bad
+    query for the server log."""
 
     def filter(self, record):
-        return "practitioner_no_overlap" not in str(record.args)
+        args = str(record.args)
+        return "practitioner_no_overlap" not in args and "resource_no_overlap" not in args
 
 
 logging.getLogger("odoo.sql_db").addFilter(_OverlapRefusedFilter())
@@ -87,6 +90,8 @@ class ClinicAppointment(models.Model):
             "source",
             "company_id",
             "note",
+            # the desk's pick of rooms and devices, checked by the scheduler
+            "resource_ids",
         }
     )
 

@@ -208,3 +208,25 @@ class ClinicAppointment(models.Model):
             request.with_user(manager).action_approve()
         request.with_user(manager).action_execute()
         return True
+
+    @api.model
+    def _demo_populate_resources(self):
+        """Bookings of the treatment that needs a room and the laser: each
+        practitioner's first free time, the laser shared between them."""
+        ref = self.env.ref
+        treatment = ref("clinic_prepay.clinic_treatment_resurfacing_demo")
+        patients = ref("clinic_prepay.res_partner_patient_demo") | ref(
+            "clinic_prepay.res_partner_patient2_demo"
+        )
+        start = fields.Datetime.now() + timedelta(days=2)
+        for practitioner, patient in zip(treatment.practitioner_ids, patients, strict=False):
+            slots = treatment._get_free_slots(start, start + timedelta(days=7), practitioner)
+            if slots:
+                self.create(
+                    {
+                        "patient_id": patient.id,
+                        "treatment_id": treatment.id,
+                        "practitioner_id": practitioner.id,
+                        "start": slots[0]["start"],
+                    }
+                ).action_book()

@@ -19,6 +19,7 @@ from . import (
     test_query_counts,
     test_reminders,
     test_report,
+    test_resources,
     test_rpc_guard,
     test_slots,
     test_ui,
