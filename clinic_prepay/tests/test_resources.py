@@ -374,6 +374,193 @@ class TestResources(ClinicPaymentCommon):
         self._book(7)
         self.assertEqual(count(), small)
 
+    # ------------------------------------------------------------------------
+    # The waitlist: a freed time is offered only with its rooms and devices
+    # ------------------------------------------------------------------------
+
+    def _wait(self, treatment, patient=None):
+        """``patient`` (a new one by default) joins the waitlist of
+        ``treatment``, any practitioner, at the desk."""
+        treatment.online_booking = True
+        patient = patient or self.env["res.partner"].create(
+            {"name": "Wanda Waiting", "email": "wanda@example.com"}
+        )
+        return (
+            self.env["clinic.waitlist"]
+            .with_user(self.front_desk)
+            .create({"patient_id": patient.id, "treatment_id": treatment.id})
+        )
+
+    def _offer_mails(self, entry):
+        return entry.message_ids.filtered(lambda m: "A time is free" in (m.subject or ""))
+
+    def _only_room1(self):
+        """Rooms 2 and 3 closed: room 1 is the clinic's only room."""
+        (self.room2 | self.room3).active = False
+        self.assertEqual(
+            self.env["clinic.scheduler"]._get_kind_resources(self.treatment_room)[self.kind_room],
+            self.room1,
+        )
+
+    def test_a_freed_time_whose_laser_is_taken_is_not_offered(self):
+        """The practitioner's time frees, but the only laser is another
+        practitioner's then (the desk squeezed their booking in on the
+        laser's cleaning time): the waitlist is not offered it."""
+        self.treatment_laser.buffer_after = 0.5  # the laser is cleaned 30 min
+        entry = self._wait(self.treatment_laser)
+        cancelled = self._book(7, practitioner=self.practitioner)
+        other = self._book(
+            8, practitioner=self.practitioner2, patient=self.patient2, user=self.front_desk
+        )
+        self.assertIn(self.laser, other.resource_ids)
+        cancelled.with_user(self.front_desk).action_cancel_by_clinic()
+        self.assertEqual(cancelled.state, "cancelled")
+        self.assertFalse(cancelled.resource_line_ids.filtered("booked"))
+        # the practitioner is free at 07:00, the laser is not (07:00-08:30):
+        # but for the other booking, the time would be free
+        freed = MONDAY.replace(hour=7)
+        self.assertFalse(self.treatment_laser._find_free_slot(freed, self.practitioner))
+        self.assertTrue(
+            self.treatment_laser._find_free_slot(freed, self.practitioner, exclude=other)
+        )
+        self.assertIn(
+            ("07:00", self.practitioner.id), self._starts(self.treatment_room, self.practitioner)
+        )
+        self.assertEqual(entry.state, "waiting")
+        self.assertFalse(entry.offer_ids)
+        self.assertFalse(
+            self.env["clinic.waitlist.offer"].search([("waitlist_id", "=", entry.id)])
+        )
+        self.assertFalse(self._offer_mails(entry))
+        # the other booking cancelled too: its time and the laser are free, offered
+        other.with_user(self.front_desk).action_cancel_by_clinic()
+        self.assertEqual(entry.state, "offered")
+        self.assertRecordValues(
+            entry.offer_ids,
+            [
+                {
+                    "practitioner_id": self.practitioner2.id,
+                    "start": MONDAY.replace(hour=8),
+                    "state": "open",
+                }
+            ],
+        )
+        self.assertEqual(len(self._offer_mails(entry)), 1)
+
+    def test_a_freed_time_whose_only_room_is_taken_is_not_offered(self):
+        """The only room is held during the freed time by another
+        practitioner's booking (its preparation, from 09:30, overlaps the
+        freed 09:00-10:00): no offer, no mail."""
+        self._only_room1()
+        self.treatment_room.buffer_before = 0.5  # the room is prepared 30 min
+        entry = self._wait(self.treatment_room)
+        cancelled = self._book(9, self.treatment_room, practitioner=self.practitioner)
+        other = self._book(
+            10,
+            self.treatment_room,
+            practitioner=self.practitioner2,
+            patient=self.patient2,
+            user=self.front_desk,
+        )
+        self.assertEqual((cancelled.resource_ids, other.resource_ids), (self.room1, self.room1))
+        cancelled.with_user(self.front_desk).action_cancel_by_clinic()
+        # the room is prepared for the other booking from 09:30
+        freed = MONDAY.replace(hour=9)
+        self.assertFalse(self.treatment_room._find_free_slot(freed, self.practitioner))
+        self.assertTrue(
+            self.treatment_room._find_free_slot(freed, self.practitioner, exclude=other)
+        )
+        self.assertEqual(
+            (entry.state, entry.offer_ids), ("waiting", self.env["clinic.waitlist.offer"])
+        )
+        self.assertFalse(self._offer_mails(entry))
+
+    def test_a_freed_time_with_a_free_room_is_offered_and_the_claim_takes_it(self):
+        entry = self._wait(self.treatment_laser)
+        cancelled = self._book(7, practitioner=self.practitioner)
+        # another practitioner's booking at that time has a room, not the laser
+        other = self._book(
+            7, self.treatment_room, practitioner=self.practitioner2, patient=self.patient2
+        )
+        self.assertEqual(cancelled.resource_ids, self.room1 | self.laser)
+        self.assertEqual(other.resource_ids, self.room2)
+        cancelled.with_user(self.front_desk).action_cancel_by_clinic()
+        offer = entry.offer_ids
+        self.assertEqual(entry.state, "offered")
+        self.assertRecordValues(
+            offer,
+            [
+                {
+                    "practitioner_id": self.practitioner.id,
+                    "start": MONDAY.replace(hour=7),
+                    "state": "open",
+                    "expires_at": NOW + timedelta(hours=2),
+                }
+            ],
+        )
+        mail = self._offer_mails(entry)
+        self.assertEqual(len(mail), 1)
+        self.assertIn(offer._get_claim_url().replace("&", "&amp;"), mail.body)
+        # the patient claims it: the booking takes a free room and the laser
+        appointment = offer._claim("policy")
+        self.assertEqual((appointment.state, appointment.source), ("confirmed", "online"))
+        self.assertEqual((offer.state, entry.state), ("taken", "booked"))
+        self.assertEqual(entry.appointment_id, appointment)
+        self.assertEqual(appointment.resource_ids, self.room1 | self.laser)
+        self.assertRecordValues(
+            appointment.resource_line_ids.sorted(lambda line: line.resource_id.id),
+            [
+                {
+                    "resource_id": resource.id,
+                    "kind_id": resource.clinic_kind_id.id,
+                    "start": MONDAY.replace(hour=7),
+                    "stop": MONDAY.replace(hour=8),
+                    "booked": True,
+                }
+                for resource in (self.room1 | self.laser).sorted("id")
+            ],
+        )
+        self.assertNotIn(
+            ("07:00", self.practitioner2.id), self._starts(practitioners=self.practitioner2)
+        )
+
+    def test_a_claim_whose_room_was_taken_meanwhile_is_refused(self):
+        self._only_room1()
+        entry = self._wait(self.treatment_room)
+        waiting = entry.patient_id
+        cancelled = self._book(7, self.treatment_room, practitioner=self.practitioner)
+        cancelled.with_user(self.front_desk).action_cancel_by_clinic()
+        offer = entry.offer_ids
+        self.assertEqual((offer.start, offer.state), (MONDAY.replace(hour=7), "open"))
+        self.assertEqual(len(self._offer_mails(entry)), 1)
+        # meanwhile another practitioner's booking takes the only room
+        other = self._book(
+            7, self.treatment_room, practitioner=self.practitioner2, patient=self.patient2
+        )
+        self.assertEqual(other.resource_ids, self.room1)
+        Appointment = self.env["clinic.appointment"]
+        before = Appointment.search_count([])
+        with self._refused("This time was just taken; please choose another."):
+            offer._claim("policy")
+        # nothing written: no booking, the offer still open, the room the other's
+        self.assertEqual(Appointment.search_count([]), before)
+        self.assertFalse(Appointment.search([("patient_id", "=", waiting.id)]))
+        self.assertFalse(Appointment.search([("waitlist_offer_id", "=", offer.id)]))
+        self.assertEqual((offer.state, offer.appointment_id), ("open", Appointment))
+        self.assertEqual((entry.state, entry.appointment_id), ("offered", Appointment))
+        self.assertEqual(
+            self.env["clinic.appointment.resource"].search(
+                [("resource_id", "=", self.room1.id), ("booked", "=", True)]
+            ),
+            other.resource_line_ids,
+        )
+        # the room freed again, the same offer books it
+        other.with_user(self.front_desk).action_cancel_by_clinic()
+        appointment = offer._claim("policy")
+        self.assertEqual(appointment.patient_id, waiting)
+        self.assertEqual(appointment.resource_ids, self.room1)
+        self.assertTrue(appointment.resource_line_ids.booked)
+
 
 @tagged("post_install", "-at_install")
 class TestResourceConcurrency(BaseCase):
