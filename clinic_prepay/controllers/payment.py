@@ -82,9 +82,27 @@ class ClinicPaymentPortal(PaymentPortal):
     def _clinic_card_form_values(self, appointment):
         # the card is the patient's, whoever opened the page (the desk's screen
         # handed to the patient included)
-        partner_sudo = appointment.patient_id
-        company = appointment.company_id
-        context = {"clinic_appointment_id": appointment.id}
+        return {
+            **self._clinic_validation_form_values(
+                appointment.patient_id,
+                appointment.company_id,
+                {"clinic_appointment_id": appointment.id},
+                reference_prefix=f"{appointment.name}-CARD",
+                transaction_route=f"/my/appointments/{appointment.id}/card/transaction",
+                landing_route=appointment.get_portal_url(),
+                access_token=appointment._portal_ensure_token(),
+            ),
+            "appointment": appointment,
+            "page_name": "clinic_appointment",
+        }
+
+    def _clinic_validation_form_values(
+        self, partner_sudo, company, context, reference_prefix, transaction_route, **routes
+    ):
+        """The values of Odoo's payment form in validation mode, saving a
+        card of ``partner_sudo`` (nothing charged) for the clinic document
+        ``context`` names; ``routes``: its ``landing_route`` and
+        ``access_token``."""
         providers_sudo = (
             request.env["payment.provider"]
             .sudo()
@@ -106,19 +124,16 @@ class ClinicPaymentPortal(PaymentPortal):
         )
         return {
             **self._prepare_portal_layout_values(),
-            "appointment": appointment,
-            "page_name": "clinic_appointment",
             "mode": "validation",
             "allow_token_selection": False,
             "allow_token_deletion": False,
-            "reference_prefix": f"{appointment.name}-CARD",
+            "reference_prefix": reference_prefix,
             "partner_id": partner_sudo.id,
             "providers_sudo": providers_sudo,
             "payment_methods_sudo": payment_methods_sudo,
             "tokens_sudo": request.env["payment.token"].sudo().browse(),
-            "transaction_route": f"/my/appointments/{appointment.id}/card/transaction",
-            "landing_route": appointment.get_portal_url(),
-            "access_token": appointment._portal_ensure_token(),
+            "transaction_route": transaction_route,
+            **routes,
         }
 
     @http.route(
@@ -131,18 +146,28 @@ class ClinicPaymentPortal(PaymentPortal):
             raise ValidationError(request.env._("The access token is invalid."))
         if not appointment._card_ready_to_save():
             raise ValidationError(request.env._("This booking does not need a card now."))
+        return self._clinic_validation_transaction(
+            appointment.sudo().patient_id,
+            f"{appointment.name}-CARD",
+            {"clinic_appointment_id": appointment.id},
+            kwargs,
+        )
+
+    def _clinic_validation_transaction(self, partner, reference_prefix, custom_values, kwargs):
+        """The validation transaction that saves a card of ``partner`` for
+        the clinic document ``custom_values`` links it to; its processing
+        values for the payment form."""
         self._validate_transaction_kwargs(kwargs)
         for key in ("amount", "is_validation"):
             kwargs.pop(key, None)
-        partner = appointment.sudo().patient_id
         kwargs["tokenization_requested"] = True
         tx_sudo = self._create_transaction(
             amount=None,
             currency_id=None,
             partner_id=partner.id,
             is_validation=True,
-            reference_prefix=f"{appointment.name}-CARD",
-            custom_create_values={"clinic_appointment_id": appointment.id},
+            reference_prefix=reference_prefix,
+            custom_create_values=custom_values,
             **kwargs,
         )
         return tx_sudo._get_processing_values()

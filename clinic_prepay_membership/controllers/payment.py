@@ -50,43 +50,18 @@ class MembershipPaymentPortal(ClinicPaymentPortal):
         membership = self._clinic_card_membership(membership_id, access_token)
         if membership is None:
             return request.redirect("/my")
-        partner_sudo = membership.partner_id
-        company = membership.company_id
-        context = {"clinic_membership_id": membership.id}
-        providers_sudo = (
-            request.env["payment.provider"]
-            .sudo()
-            ._get_compatible_providers(
-                company.id,
-                partner_sudo.id,
-                0.0,
-                force_tokenization=True,
-                is_validation=True,
-                **context,
-            )
-        )
-        payment_methods_sudo = (
-            request.env["payment.method"]
-            .sudo()
-            ._get_compatible_payment_methods(
-                providers_sudo.ids, partner_sudo.id, force_tokenization=True
-            )
-        )
         values = {
-            **self._prepare_portal_layout_values(),
+            **self._clinic_validation_form_values(
+                membership.partner_id,
+                membership.company_id,
+                {"clinic_membership_id": membership.id},
+                reference_prefix=f"{membership.name}-CARD",
+                transaction_route=f"/my/memberships/{membership.id}/card/transaction",
+                landing_route=membership.get_portal_url(),
+                access_token=membership._portal_ensure_token(),
+            ),
             "membership": membership,
             "page_name": "clinic_membership",
-            "mode": "validation",
-            "allow_token_selection": False,
-            "allow_token_deletion": False,
-            "reference_prefix": f"{membership.name}-CARD",
-            "partner_id": partner_sudo.id,
-            "providers_sudo": providers_sudo,
-            "payment_methods_sudo": payment_methods_sudo,
-            "tokens_sudo": request.env["payment.token"].sudo().browse(),
-            "transaction_route": f"/my/memberships/{membership.id}/card/transaction",
-            "landing_route": membership.get_portal_url(),
-            "access_token": membership._portal_ensure_token(),
         }
         return request.render(
             "clinic_prepay_membership.portal_clinic_membership_card_page", values
@@ -98,17 +73,9 @@ class MembershipPaymentPortal(ClinicPaymentPortal):
         membership = self._clinic_card_membership(membership_id, access_token)
         if membership is None:
             raise ValidationError(request.env._("The access token is invalid."))
-        self._validate_transaction_kwargs(kwargs)
-        for key in ("amount", "is_validation"):
-            kwargs.pop(key, None)
-        kwargs["tokenization_requested"] = True
-        tx_sudo = self._create_transaction(
-            amount=None,
-            currency_id=None,
-            partner_id=membership.partner_id.id,
-            is_validation=True,
-            reference_prefix=f"{membership.name}-CARD",
-            custom_create_values={"clinic_membership_id": membership.id},
-            **kwargs,
+        return self._clinic_validation_transaction(
+            membership.partner_id,
+            f"{membership.name}-CARD",
+            {"clinic_membership_id": membership.id},
+            kwargs,
         )
-        return tx_sudo._get_processing_values()

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import Command, api, fields, models, modules, tools
+from odoo import Command, api, fields, models
 from odoo.addons.clinic_prepay.models.clinic_appointment import invoice_payment_link
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -30,11 +30,6 @@ CHARGE_ATTEMPTS = 3
 # the states in which the membership gives its benefits
 BENEFIT_STATES = ("active", "past_due")
 LIVE_STATES = ("draft", "active", "past_due", "suspended", "paused")
-
-
-def _can_commit():
-    """The job commits each row's work, except in tests (one transaction)."""
-    return not tools.config["test_enable"] and not modules.module.current_test
 
 
 class ClinicMembership(models.Model):
@@ -551,7 +546,7 @@ class ClinicMembership(models.Model):
                 membership.invalidate_recordset()
                 getattr(membership.sudo(), step)(commit=True)
                 done += 1
-                if _can_commit():
+                if self.env["clinic.appointment"]._can_commit():
                     self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
@@ -1186,7 +1181,7 @@ class ClinicMembershipPeriod(models.Model):
 
     def _send(self, tx, commit=False):
         self.write({"attempts": self.attempts + 1, "last_sent_at": fields.Datetime.now()})
-        if commit and _can_commit():
+        if commit and self.env["clinic.appointment"]._can_commit():
             self.env.cr.commit()  # pylint: disable=invalid-commit
         try:
             with self.env.cr.savepoint():
