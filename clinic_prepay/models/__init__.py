@@ -18,6 +18,7 @@ from . import (
     clinic_treatment_cancel_tier,
     clinic_treatment_resource,
     clinic_waitlist,
+    clinic_site,
     payment_method,
     payment_provider,
     payment_transaction,

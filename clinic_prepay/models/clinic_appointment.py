@@ -1,13 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
 import logging
-from collections import defaultdict
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytz
-from psycopg2.errors import ExclusionViolation
 
 from odoo import api, fields, models, modules, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -92,6 +89,8 @@ class ClinicAppointment(models.Model):
             "note",
             # the desk's pick of rooms and devices, checked by the scheduler
             "resource_ids",
+            # where the visit is: a move, checked as one
+            "site_id",
         }
     )
 
@@ -386,29 +385,8 @@ class ClinicAppointment(models.Model):
             }
 
     def _outside_working_hours(self):
-        """The appointments outside their practitioner's working hours (for
-        practitioners whose working hours are set)."""
-        outside = self.browse()
-        for appointment in self:
-            practitioner = appointment.practitioner_id
-            if not practitioner.sudo().resource_ids[:1].calendar_id:
-                continue
-            intervals = appointment.treatment_id._get_work_intervals(
-                practitioner, appointment.start, appointment.stop
-            ).get(practitioner.id, [])
-            # contiguous periods make one (a booking across two of them fits)
-            merged = []
-            for work_start, work_stop in sorted(intervals):
-                if merged and work_start <= merged[-1][1]:
-                    merged[-1] = (merged[-1][0], max(merged[-1][1], work_stop))
-                else:
-                    merged.append((work_start, work_stop))
-            if not any(
-                work_start <= appointment.start and appointment.stop <= work_stop
-                for work_start, work_stop in merged
-            ):
-                outside |= appointment
-        return outside
+        """The appointments outside their practitioner's working hours."""
+        return self.env["clinic.scheduler"]._outside_working_hours(self)
 
     def _check_working_hours(self):
         """Outside the practitioner's working hours, only a manager books."""
@@ -576,55 +554,6 @@ class ClinicAppointment(models.Model):
     # Constraints
     # ------------------------------------------------------------------------
 
-    def _check_slot_free(self, practitioner, start, stop, exclude_id=None):
-        """Refuse an overlapping booking of ``practitioner`` with a clear
-        message, before the database constraint would refuse the row."""
-        # the exclusion constraint's own GiST index answers this
-        self.flush_model(["practitioner_id", "state", "start", "stop"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM clinic_appointment
-                 WHERE practitioner_id = %(user)s
-                   AND state IN ('awaiting_payment', 'confirmed', 'done')
-                   AND tsrange(start, stop, '[)') && tsrange(%(start)s, %(stop)s, '[)')
-                   AND id != %(exclude)s
-                 LIMIT 1
-                """,
-                user=practitioner.id,
-                start=start,
-                stop=stop,
-                exclude=exclude_id or 0,
-            )
-        )
-        row = self.env.cr.fetchone()
-        if row:
-            clash = self.sudo().browse(row[0])
-            raise ValidationError(
-                self.env._(
-                    "%(practitioner)s is already booked from %(start)s to %(stop)s (%(other)s).",
-                    practitioner=practitioner.name,
-                    start=clash._format_start(),
-                    stop=format_datetime(self.env, clash.stop, dt_format="short"),
-                    other=clash.name,
-                )
-            )
-
-    @contextmanager
-    def _slot_guard(self):
-        """Two workers booking one slot at once both pass the check above;
-        PostgreSQL refuses the second row. Report that as a clear error."""
-        try:
-            with self.env.cr.savepoint():
-                yield
-        except ExclusionViolation:
-            raise ValidationError(
-                self.env._(
-                    "This practitioner was just booked at that time by someone else;"
-                    " pick another time."
-                )
-            ) from None
-
     @api.constrains("deposit_required", "price")
     def _check_amounts(self):
         errors = [
@@ -663,7 +592,7 @@ class ClinicAppointment(models.Model):
         # the clerk who books is not a follower: the patient's mails are not theirs
         Appointment = super(ClinicAppointment, self.with_context(mail_create_nosubscribe=True))
         if any(vals.get("state", "draft") in BLOCKING_STATES for vals in vals_list):
-            with self._slot_guard():
+            with self.env["clinic.scheduler"]._slot_guard():
                 appointments = Appointment.create(vals_list)
         else:
             appointments = Appointment.create(vals_list)
@@ -769,9 +698,13 @@ class ClinicAppointment(models.Model):
             vals.get("practitioner_id")
             or self.default_get(["practitioner_id"]).get("practitioner_id")
         )
-        self._check_slot_free(practitioner, start, stop)
+        self.env["clinic.scheduler"]._check_slot_free(practitioner, start, stop)
 
     def write(self, vals):
+        if "start" in vals and "stop" in vals and not self.env.su:
+            # a calendar drag writes both ends: the booking moves, its length
+            # stays the treatment's (the calendar may round its end)
+            vals = {key: value for key, value in vals.items() if key != "stop"}
         self._clinic_check_write(vals)
         if self.filtered(lambda a: a.state not in ("draft", "awaiting_payment", "confirmed")) and (
             {"start", "stop", "practitioner_id", "treatment_id", "patient_id"} & set(vals)
@@ -779,7 +712,7 @@ class ClinicAppointment(models.Model):
             raise UserError(
                 self.env._("A done, cancelled or no-show appointment cannot be rescheduled.")
             )
-        moving = {"start", "stop", "practitioner_id", "treatment_id"} & set(vals)
+        moving = {"start", "stop", "practitioner_id", "treatment_id", "site_id"} & set(vals)
         # only a move of a booked appointment, or a booking, can create an overlap
         to_check = self.filtered(
             lambda a: (
@@ -790,14 +723,14 @@ class ClinicAppointment(models.Model):
         for appointment in to_check:
             appointment._check_moved_slot(vals)
         before = {
-            appointment: (appointment.start, appointment.practitioner_id)
+            appointment: (appointment.start, appointment.practitioner_id, appointment.site_id)
             for appointment in self
-            if {"start", "practitioner_id"} & set(vals)
+            if {"start", "practitioner_id", "site_id"} & set(vals)
             and appointment.state in ("awaiting_payment", "confirmed")
         }
         shown = {a: a._event_is_active() for a in self} if "state" in vals else {}
         if to_check:
-            with self._slot_guard():
+            with self.env["clinic.scheduler"]._slot_guard():
                 res = super().write(vals)
                 self.flush_recordset(["start", "stop", "practitioner_id", "state"])
         else:
@@ -807,7 +740,7 @@ class ClinicAppointment(models.Model):
         to_sync |= self.filtered(lambda a: a in shown and a._event_is_active() != shown[a])
         to_sync._sync_event(event_fields)
         moved = self.browse(
-            [a.id for a, old in before.items() if (a.start, a.practitioner_id) != old]
+            [a.id for a, old in before.items() if (a.start, a.practitioner_id, a.site_id) != old]
         )
         if moved:
             moved._check_working_hours()
@@ -852,7 +785,9 @@ class ClinicAppointment(models.Model):
             if vals.get("practitioner_id")
             else self.practitioner_id
         )
-        self._check_slot_free(practitioner, start, stop, exclude_id=self.id)
+        self.env["clinic.scheduler"]._check_slot_free(
+            practitioner, start, stop, exclude_id=self.id
+        )
 
     # the event's values each appointment field makes
     _EVENT_FIELDS = {
@@ -929,7 +864,7 @@ class ClinicAppointment(models.Model):
         self.ensure_one()
         if not value:
             return ""
-        tz = self.company_id._get_clinic_tz()
+        tz = self._get_tz()
         text = format_datetime(self.env, value, tz=tz, dt_format="short")
         return f"{text} ({tz})" if with_tz else text
 
@@ -986,9 +921,8 @@ class ClinicAppointment(models.Model):
                     )
                 )
             appointment._check_working_hours()
-            appointment._release_expired_holds(
-                appointment.practitioner_id, appointment.start, appointment.stop
-            )
+            appointment._check_site(booking=True)
+            self.env["clinic.scheduler"]._release_expired_holds(appointment)
             appointment.sudo().booked_date = fields.Datetime.now()
             no_deposit = appointment.currency_id.is_zero(appointment.deposit_required)
             card_saved = appointment.sudo().card_token_id.active
@@ -1054,16 +988,7 @@ class ClinicAppointment(models.Model):
 
     def _slot_is_free(self):
         self.ensure_one()
-        return not self.sudo().search_count(
-            [
-                ("id", "!=", self.id),
-                ("practitioner_id", "=", self.practitioner_id.id),
-                ("state", "in", BLOCKING_STATES),
-                ("start", "<", self.stop),
-                ("stop", ">", self.start),
-            ],
-            limit=1,
-        )
+        return self.env["clinic.scheduler"]._slot_is_free(self)
 
     def _schedule_refund_activity(self, deposit, amount):
         self._schedule_manager_activity(
@@ -1240,7 +1165,7 @@ class ClinicAppointment(models.Model):
         """A no-show is undone the day it was recorded (the clinic's day),
         while nothing of the deposit was refunded."""
         self.ensure_one()
-        tz = pytz.timezone(self.company_id._get_clinic_tz())
+        tz = pytz.timezone(self._get_tz())
         today = datetime.now(tz).date()
         return (
             self.state == "no_show"
@@ -1351,7 +1276,9 @@ class ClinicAppointment(models.Model):
                     ref=self.name,
                 )
             )
-        if not self.treatment_id._find_free_slot(start, practitioner, exclude=self):
+        if not self.env["clinic.scheduler"]._find_free_slot(
+            self.treatment_id, start, practitioner, exclude=self, site=self.site_id
+        ):
             raise ValidationError(self.env._("This time was just taken; please choose another."))
         self.write({"start": start, "practitioner_id": practitioner.id})
         return True
@@ -1486,113 +1413,6 @@ class ClinicAppointment(models.Model):
         )
 
     @api.model
-    def _get_busy_intervals(self, practitioners, date_from, date_to, now=None, exclude=None):
-        """Busy time of each practitioner in [date_from, date_to) (naive UTC):
-        booked appointments (an online hold past its time without a payment
-        under way is free again) and their other busy calendar events, but
-        not the appointments ``exclude`` (one being moved).
-        Two queries, on range indexes, whatever the size of the tables."""
-        now = now or fields.Datetime.now()
-        self.env.flush_all()
-        busy = defaultdict(list)
-        users = tuple(practitioners.ids)
-        # On a large calendar the planner's estimate of these two range
-        # queries passes jit_above_cost: compiling them costs far more than
-        # running them (milliseconds against a fraction of one). Set in the
-        # same round trip, for the rest of the transaction.
-        self.env.cr.execute(
-            SQL(
-                """
-                SET LOCAL jit = off;
-                SELECT a.practitioner_id,
-                       a.start - interval '1 hour' * COALESCE(t.buffer_before, 0),
-                       a.stop + interval '1 hour' * COALESCE(t.buffer_after, 0)
-                  FROM clinic_appointment a
-                  JOIN clinic_treatment t ON t.id = a.treatment_id
-                 WHERE a.practitioner_id IN %(users)s
-                   AND a.state IN ('awaiting_payment', 'confirmed', 'done')
-                   -- widened by a day for the buffers of appointments around it
-                   AND tsrange(a.start, a.stop, '[)')
-                       && tsrange(%(from)s - interval '1 day', %(to)s + interval '1 day', '[)')
-                   AND NOT (a.state = 'awaiting_payment' AND a.hold_expires IS NOT NULL
-                            AND a.hold_expires < %(now)s AND NOT %(in_progress_a)s)
-                   AND a.id != ALL(%(exclude)s::int[])
-                """,
-                users=users,
-                exclude=list(exclude.ids if exclude else []),
-                now=now,
-                in_progress_a=self._payment_in_progress_sql("a"),
-                **{"from": date_from, "to": date_to},
-            )
-        )
-        for user_id, start, stop in self.env.cr.fetchall():
-            busy[user_id].append((start, stop))
-        self.env.cr.execute(
-            SQL(
-                # the window's events first (range index), then each one's
-                # attendance by index: never a scan of a large attendee table
-                """
-                WITH window_events AS MATERIALIZED (
-                    SELECT id, start, stop
-                      FROM calendar_event
-                     WHERE active
-                       AND show_as = 'busy'
-                       AND tsrange(start, stop, '[)') && tsrange(%(from)s, %(to)s, '[)')
-                       AND res_model_id IS DISTINCT FROM %(model)s
-                )
-                SELECT u.id, e.start, e.stop
-                  FROM window_events e
-                  JOIN res_users u ON u.id IN %(users)s
-                  JOIN LATERAL (
-                        SELECT 1
-                          FROM calendar_attendee att
-                         WHERE att.event_id = e.id
-                           AND att.partner_id = u.partner_id
-                           AND att.state != 'declined'
-                         LIMIT 1
-                  ) attending ON TRUE
-                """,
-                users=users,
-                model=self.env["ir.model"]._get_id(self._name),
-                **{"from": date_from, "to": date_to},
-            )
-        )
-        for user_id, start, stop in self.env.cr.fetchall():
-            busy[user_id].append((start, stop))
-        return busy
-
-    def _release_expired_holds(self, practitioner, start, stop):
-        """Online holds past their time, overlapping the slot about to be
-        booked, without a payment under way, are released now rather than
-        at the next run of the job."""
-        now = fields.Datetime.now()
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM clinic_appointment
-                 WHERE practitioner_id = %(user)s
-                   AND state = 'awaiting_payment'
-                   AND hold_expires < %(now)s
-                   AND tsrange(start, stop, '[)') && tsrange(%(start)s, %(stop)s, '[)')
-                   AND NOT %(in_progress)s
-                   FOR UPDATE SKIP LOCKED
-                """,
-                user=practitioner.id,
-                now=now,
-                start=start,
-                stop=stop,
-                in_progress=self._payment_in_progress_sql(),
-            )
-        )
-        expired = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
-        if expired:
-            expired.invalidate_recordset()
-            # the time goes to the booking being made, not to the waitlist
-            expired.with_context(clinic_slot_taken=True)._cancel("unpaid", 0.0)
-        return expired
-
-    @api.model
     def _release_live_holds(self, partner):
         """One live online hold per patient: a new booking releases their
         previous one (nothing was paid on it)."""
@@ -1633,6 +1453,77 @@ class ClinicAppointment(models.Model):
                 lambda tx: tx.state in ("pending", "authorized") and tx.provider_code != "custom"
             )
         )
+
+    @api.model
+    def _create_online_booking(
+        self,
+        treatment,
+        start,
+        practitioners=None,
+        site=None,
+        patient=None,
+        guest=None,
+        consent_text=None,
+        ip=None,
+        user_agent=None,
+        previous_holds=None,
+        vals=None,
+    ):
+        """The business steps of a booking made online (the booking page, a
+        waitlist offer claimed): the time must be one offered for
+        ``treatment`` at ``start`` (naive UTC) with one of ``practitioners``
+        at ``site``; the patient is ``patient``, or a new contact made of
+        ``guest`` (``{"name", "email", "phone"}``: a guest never reaches
+        anyone's history); their previous live hold is released (a guest's:
+        ``previous_holds``); the policy they accept (``consent_text``, else
+        the policy shown for this time) is kept with the booking, which holds
+        the time while they pay. All of it or nothing: a refusal (the time
+        was just taken) raises a ValidationError and writes nothing."""
+        treatment = treatment.sudo()
+        Appointment = self.sudo()
+        with self.env.cr.savepoint():
+            slot = treatment._find_free_slot(start, practitioners, site=site)
+            if not slot:
+                raise ValidationError(
+                    self.env._("This time was just taken; please choose another.")
+                )
+            site = self.env["clinic.site"].sudo().browse(slot.get("site_id") or [])
+            if consent_text is None:
+                tz = site.tz or treatment.company_id._get_clinic_tz()
+                consent_text = "\n".join(
+                    treatment.with_context(tz=tz)._get_policy_lines_for(
+                        patient or self.env["res.partner"], slot["start"]
+                    )
+                )
+            if guest is not None:
+                patient = (
+                    self.env["res.partner"]
+                    .sudo()
+                    .create(
+                        {
+                            "name": guest["name"],
+                            "email": guest["email"],
+                            "phone": guest.get("phone") or False,
+                        }
+                    )
+                )
+                Appointment.browse(previous_holds or [])._release_holds()
+            else:
+                Appointment._release_live_holds(partner=patient)
+            appointment = Appointment.with_company(treatment.company_id).create(
+                {
+                    "patient_id": patient.id,
+                    "treatment_id": treatment.id,
+                    "practitioner_id": slot["practitioner_id"],
+                    "site_id": site.id,
+                    "start": slot["start"],
+                    "company_id": treatment.company_id.id,
+                    "source": "online",
+                    **(vals or {}),
+                }
+            )
+            appointment._book_online(consent_text, ip=ip, user_agent=user_agent)
+        return appointment
 
     def _book_online(self, consent_text, ip=None, user_agent=None):
         """Book from the website: the slot is held for the company's online
@@ -1919,7 +1810,7 @@ class ClinicAppointment(models.Model):
     def _get_policy_lines(self):
         """The appointment's policy in plain words, in the clinic's time."""
         self.ensure_one()
-        treatment = self.treatment_id.with_context(tz=self.company_id._get_clinic_tz())
+        treatment = self.treatment_id.with_context(tz=self._get_tz())
         return treatment._get_policy_lines(
             self.start, deposit=self.deposit_required, card=self.card_required
         )

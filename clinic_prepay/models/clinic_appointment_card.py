@@ -233,7 +233,7 @@ class ClinicAppointment(models.Model):
     def _get_no_show_fee_due(self):
         """The end of the clinic's day of the no-show: until then it may be undone."""
         self.ensure_one()
-        tz = pytz.timezone(self.company_id._get_clinic_tz())
+        tz = pytz.timezone(self._get_tz())
         today = datetime.now(tz).date()
         midnight = tz.localize(datetime.combine(today + timedelta(days=1), time.min))
         return midnight.astimezone(pytz.utc).replace(tzinfo=None)

@@ -138,7 +138,7 @@ class ClinicAppointment(models.Model):
         res = super().write(vals)
         if picked is not None or "treatment_id" in vals:
             todo = self
-        elif {"start", "stop", "state"} & set(vals):
+        elif {"start", "stop", "state", "site_id"} & set(vals):
             todo = self.filtered("treatment_id.clinic_needs_resources")
         else:
             todo = self.browse()
@@ -158,12 +158,3 @@ class ClinicAppointment(models.Model):
             "initial_date": fields.Datetime.to_string(self.start),
         }
         return action
-
-    def _release_expired_holds(self, practitioner, start, stop):
-        expired = super()._release_expired_holds(practitioner, start, stop)
-        if len(self) == 1 and self.treatment_id.clinic_needs_resources:
-            expired |= self.env["clinic.scheduler"]._release_expired_resource_holds(self)
-        return expired
-
-    def _slot_is_free(self):
-        return super()._slot_is_free() and self.env["clinic.scheduler"]._resources_free(self)

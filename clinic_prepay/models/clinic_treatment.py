@@ -1,8 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from collections import defaultdict
 from datetime import timedelta
-
-import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
@@ -354,100 +351,22 @@ class ClinicTreatment(models.Model):
     # Slots
     # ------------------------------------------------------------------------
 
-    def _get_free_slots(self, date_from, date_to, practitioners=None, now=None, exclude=None):
-        """Start times at which this treatment can be booked online.
-
-        A slot lies within the practitioner's working hours (their resource
-        calendar, its leaves and the public holidays), keeps the treatment's
-        buffers free before and after, respects the minimum notice and the
-        booking horizon, and does not overlap the practitioner's booked
-        appointments (expired online holds excepted) nor their other busy
-        calendar events. A bounded number of queries whatever the number of
-        appointments and events: range conditions on GiST indexes.
-
-        :param datetime date_from: start of the window (naive UTC)
-        :param datetime date_to: end of the window (naive UTC)
-        :param practitioners: ``res.users`` to look at; the treatment's by default
-        :param exclude: ``clinic.appointment`` whose time counts as free (the
-            booking being moved)
-        :return: list of dicts ``{"start", "stop", "practitioner_id"}`` (naive
-            UTC), by start then practitioner
-        """
+    def _get_free_slots(
+        self, date_from, date_to, practitioners=None, now=None, exclude=None, site=None
+    ):
+        """Start times at which this treatment can be booked online: see
+        ``clinic.scheduler._get_free_slots``."""
         self.ensure_one()
-        now = now or fields.Datetime.now()
-        practitioners = (practitioners or self.practitioner_ids).filtered("active")
-        earliest = max(date_from, now + timedelta(hours=self.min_notice_hours))
-        latest = min(date_to, now + timedelta(days=self.max_days_ahead))
-        if not practitioners or earliest >= latest:
-            return []
-        before = timedelta(hours=self.buffer_before)
-        after = timedelta(hours=self.buffer_after)
-        duration = timedelta(hours=self.duration)
-        step = timedelta(minutes=max(self.company_id.clinic_slot_minutes or 30, 5))
-        window = (earliest - before, latest + duration + after)
-        busy = self.env["clinic.appointment"]._get_busy_intervals(
-            practitioners, *window, now=now, exclude=exclude
+        return self.env["clinic.scheduler"]._get_free_slots(
+            self, date_from, date_to, practitioners, now=now, exclude=exclude, site=site
         )
-        # whole working periods (from a day earlier), so that the grid counts
-        # from the period's start even when the window opens inside it (the
-        # notice from now, a search from any time)
-        work = self._get_work_intervals(practitioners, window[0] - timedelta(days=1), window[1])
-        slots = []
-        for practitioner in practitioners:
-            taken = sorted(busy.get(practitioner.id, []))
-            for work_start, work_stop in work.get(practitioner.id, []):
-                start = work_start + before
-                # slots start on the step, counted from the working period's start
-                while start + duration + after <= work_stop:
-                    stop = start + duration
-                    if earliest <= start < latest and not any(
-                        b_start < stop + after and b_stop > start - before
-                        for b_start, b_stop in taken
-                    ):
-                        slots.append(
-                            {"start": start, "stop": stop, "practitioner_id": practitioner.id}
-                        )
-                    start += step
-        slots.sort(key=lambda slot: (slot["start"], slot["practitioner_id"]))
-        return slots
 
-    def _find_free_slot(self, start, practitioners=None, exclude=None):
-        """The free slot offered at exactly ``start`` (naive UTC), or False:
-        the day's slots are computed, so only the offered times can be taken."""
+    def _find_free_slot(self, start, practitioners=None, exclude=None, site=None):
+        """The free slot offered at exactly ``start`` (naive UTC), or False."""
         self.ensure_one()
-        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-        slots = self._get_free_slots(
-            day - timedelta(days=1), day + timedelta(days=2), practitioners, exclude=exclude
+        return self.env["clinic.scheduler"]._find_free_slot(
+            self, start, practitioners, exclude=exclude, site=site
         )
-        return next((slot for slot in slots if slot["start"] == start), False)
-
-    def _get_work_intervals(self, practitioners, date_from, date_to):
-        """Working periods of each practitioner (naive UTC), leaves and public
-        holidays removed; the company's calendar for those without one."""
-        result = defaultdict(list)
-        start = pytz.utc.localize(date_from)
-        stop = pytz.utc.localize(date_to)
-        by_calendar = defaultdict(lambda: self.env["res.users"])
-        for practitioner in practitioners:
-            calendar = (
-                practitioner.sudo().resource_calendar_id
-                or self.company_id.resource_calendar_id
-                or self.env.company.resource_calendar_id
-            )
-            by_calendar[calendar] |= practitioner
-        for calendar, users in by_calendar.items():
-            resources = users.sudo().resource_ids
-            intervals = calendar._work_intervals_batch(start, stop, resources=resources)
-            for user in users:
-                resource = user.sudo().resource_ids[:1]
-                for work_start, work_stop, _meta in intervals[resource.id]:
-                    result[user.id].append(
-                        (
-                            work_start.astimezone(pytz.utc).replace(tzinfo=None),
-                            work_stop.astimezone(pytz.utc).replace(tzinfo=None),
-                        )
-                    )
-        return result
 
     def _get_policy_lines(self, start, deposit=None, card=None):
         """The policy in plain words, with the amounts at stake, as shown to

@@ -106,15 +106,3 @@ class ClinicTreatment(models.Model):
                 lambda line: line.kind_id not in line.appointment_id.treatment_id.resource_kind_ids
             ).unlink()
         return res
-
-    def _get_free_slots(self, date_from, date_to, practitioners=None, now=None, exclude=None):
-        """The practitioners' free slots at which one room or device of each
-        kind the treatment needs is free too (see ``clinic.scheduler``)."""
-        slots = super()._get_free_slots(
-            date_from, date_to, practitioners=practitioners, now=now, exclude=exclude
-        )
-        if self.clinic_needs_resources:
-            slots = self.env["clinic.scheduler"]._filter_free_slots(
-                self, slots, now=now, exclude=exclude
-            )
-        return slots

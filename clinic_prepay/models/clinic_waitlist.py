@@ -13,7 +13,7 @@ expires after the company's hours, or at the time itself.
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 
 class ClinicWaitlist(models.Model):
@@ -217,27 +217,18 @@ class ClinicWaitlistOffer(models.Model):
         self.ensure_one()
         if not self._can_claim():
             raise UserError(self.env._("This offer is no longer open."))
-        treatment = self.treatment_id
-        if not treatment._find_free_slot(self.start, self.practitioner_id):
-            raise ValidationError(self.env._("This time was just taken; please choose another."))
-        appointment = (
-            self.env["clinic.appointment"]
-            .sudo()
-            .with_company(self.company_id)
-            .create(
-                {
-                    "patient_id": self.patient_id.id,
-                    "treatment_id": treatment.id,
-                    "practitioner_id": self.practitioner_id.id,
-                    "start": self.start,
-                    "company_id": self.company_id.id,
-                    "source": "online",
-                    "waitlist_offer_id": self.id,
-                }
-            )
+        appointment = self.env["clinic.appointment"]._create_online_booking(
+            self.treatment_id,
+            self.start,
+            self.practitioner_id,
+            site=self.site_id,
+            patient=self.patient_id,
+            consent_text=consent_text,
+            ip=ip,
+            user_agent=user_agent,
+            vals={"waitlist_offer_id": self.id},
         )
         self.sudo().appointment_id = appointment
-        appointment._book_online(consent_text, ip=ip, user_agent=user_agent)
         return appointment
 
 
@@ -307,7 +298,8 @@ class ClinicAppointment(models.Model):
         )
         company = treatment.company_id
         matching = matching[: company.clinic_waitlist_offer_count or 1]
-        if not matching or not treatment.sudo()._find_free_slot(start, practitioner):
+        slot = matching and treatment.sudo()._find_free_slot(start, practitioner)
+        if not slot:
             return
         now = fields.Datetime.now()
         expires = min(
@@ -325,6 +317,7 @@ class ClinicAppointment(models.Model):
                         "waitlist_id": entry.id,
                         "practitioner_id": practitioner.id,
                         "start": start,
+                        "site_id": slot.get("site_id") or False,
                         "expires_at": expires,
                     }
                     for entry in matching

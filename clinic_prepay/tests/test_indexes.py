@@ -76,7 +76,7 @@ class TestIndexes(ClinicCommon):
         cr = self.env.cr
         cr.execute("SET LOCAL jit = on")
         start = fields.Datetime.now().replace(microsecond=0)
-        self.env["clinic.appointment"]._get_busy_intervals(
+        self.env["clinic.scheduler"]._get_busy_intervals(
             self.practitioner, start, start + timedelta(days=7)
         )
         cr.execute("SHOW jit")

@@ -41,8 +41,20 @@ class ClinicSlotPages:
             raise NotFound()
         return treatment
 
-    def _get_clinic_tz(self, treatment):
-        return pytz.timezone(treatment.company_id._get_clinic_tz())
+    def _get_clinic_tz(self, treatment, site=None):
+        """Times read in the site's time zone, else the clinic's."""
+        return pytz.timezone(site.tz if site else treatment.company_id._get_clinic_tz())
+
+    def _get_site(self, treatment, site=None):
+        """The site asked among those offering ``treatment``; its only one;
+        none (the clinic has no sites, or the visitor has not picked one)."""
+        sites = treatment._get_sites()
+        if len(sites) == 1:
+            return sites
+        site = str(site or "")
+        if site.isascii() and site.isdigit() and int(site) < 2**31:
+            return sites.filtered(lambda s: s.id == int(site))
+        return sites.browse()
 
     def _get_practitioners(self, treatment, practitioner):
         """The chosen practitioner, or every practitioner of the treatment."""
@@ -50,6 +62,16 @@ class ClinicSlotPages:
         practitioner = str(practitioner or "")
         if practitioner.isascii() and practitioner.isdigit() and int(practitioner) < 2**31:
             practitioners = practitioners.filtered(lambda u: u.id == int(practitioner))
+        return practitioners
+
+    def _get_site_practitioners(self, treatment, site=None):
+        """The treatment's practitioners who may work at ``site`` (of that
+        site, or placed by their working hours)."""
+        practitioners = treatment.practitioner_ids.filtered("active")
+        if site:
+            practitioners = practitioners.filtered(
+                lambda user: user.sudo().resource_ids[:1].clinic_site_id in (site, site.browse())
+            )
         return practitioners
 
     def _get_week(self, tz, week=None):
@@ -71,25 +93,31 @@ class ClinicSlotPages:
     def _slot_token(self, slot):
         return fields.Datetime.to_string(slot["start"]).replace(" ", "T")
 
-    def _get_week_slots(self, treatment, week, practitioner, exclude=None):
-        """The clinic's timezone, the Monday of the week asked and its free
-        slots (naive UTC)."""
-        tz = self._get_clinic_tz(treatment)
+    def _get_week_slots(self, treatment, week, practitioner, exclude=None, site=None):
+        """The site's (else the clinic's) timezone, the Monday of the week
+        asked and its free slots (naive UTC)."""
+        tz = self._get_clinic_tz(treatment, site)
         monday = self._get_week(tz, week)
-        slots = treatment._get_free_slots(
-            self._local_to_utc(tz, monday),
-            self._local_to_utc(tz, monday + timedelta(days=7)),
-            self._get_practitioners(treatment, practitioner),
-            exclude=exclude,
+        slots = (
+            request.env["clinic.scheduler"]
+            .sudo()
+            ._get_free_slots(
+                treatment,
+                self._local_to_utc(tz, monday),
+                self._local_to_utc(tz, monday + timedelta(days=7)),
+                self._get_practitioners(treatment, practitioner),
+                exclude=exclude,
+                site=site,
+            )
         )
         return tz, monday, slots
 
     def _prepare_slot_page_values(
-        self, treatment, week, practitioner, exclude=None, url="", params=None
+        self, treatment, week, practitioner, exclude=None, url="", params=None, site=None
     ):
-        """Values of the week page of ``treatment``; ``url`` and ``params``
-        make the links of its weeks and slots."""
-        tz, monday, slots = self._get_week_slots(treatment, week, practitioner, exclude)
+        """Values of the week page of ``treatment`` (at ``site``); ``url``
+        and ``params`` make the links of its weeks and slots."""
+        tz, monday, slots = self._get_week_slots(treatment, week, practitioner, exclude, site)
         days = OrderedDict((monday + timedelta(days=i), []) for i in range(7))
         seen = set()
         for slot in slots:
@@ -110,6 +138,8 @@ class ClinicSlotPages:
         this_week = self._get_week(tz)
         practitioner = practitioner or "any"
         params = dict(params or {}, practitioner=practitioner)
+        if site and len(treatment._get_sites()) > 1:
+            params["site"] = site.id
 
         def week_url(day):
             return f"{url}?{urlencode(dict(params, week=day))}"
@@ -119,12 +149,14 @@ class ClinicSlotPages:
 
         return {
             "treatment": treatment,
+            "site": site,
+            "site_count": len(treatment._get_sites()),
             "days": days,
             "monday": monday,
             "previous_week": monday - timedelta(days=7) if monday > this_week else False,
             "next_week": monday + timedelta(days=7),
             "practitioner": practitioner,
-            "practitioners": treatment.practitioner_ids.filtered("active"),
+            "practitioners": self._get_site_practitioners(treatment, site),
             "clinic_tz": tz.zone,
             "visitor_tz": visitor_tz if visitor_tz and visitor_tz != tz.zone else False,
             "slot_token": self._slot_token,
@@ -133,10 +165,18 @@ class ClinicSlotPages:
             "hidden_params": {k: v for k, v in params.items() if k != "practitioner"},
         }
 
-    def _find_slot(self, treatment, start, practitioner, exclude=None):
+    def _find_slot(self, treatment, start, practitioner, exclude=None, site=None):
         """The free slot offered at exactly ``start`` (naive UTC), or False."""
-        return treatment._find_free_slot(
-            start, self._get_practitioners(treatment, practitioner), exclude=exclude
+        return (
+            request.env["clinic.scheduler"]
+            .sudo()
+            ._find_free_slot(
+                treatment,
+                start,
+                self._get_practitioners(treatment, practitioner),
+                exclude=exclude,
+                site=site,
+            )
         )
 
     def _parse_start(self, start):
@@ -169,24 +209,39 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
         return request.render("clinic_prepay_website.book_treatments", {"treatments": treatments})
 
     @http.route("/book/<int:treatment_id>", type="http", auth="public", website=True)
-    def book_treatment(self, treatment_id, week=None, practitioner=None, taken=None, **kw):
+    def book_treatment(
+        self, treatment_id, week=None, practitioner=None, taken=None, site=None, **kw
+    ):
         treatment = self._get_treatment(treatment_id)
+        chosen = self._get_site(treatment, site)
+        sites = treatment._get_sites()
+        if sites and not chosen:
+            # several sites: where first, then when
+            return request.render(
+                "clinic_prepay_website.book_sites",
+                {"treatment": treatment, "sites": sites, "back_url": "/book"},
+            )
         values = self._prepare_slot_page_values(
-            treatment, week, practitioner, url=f"/book/{treatment.id}"
+            treatment, week, practitioner, url=f"/book/{treatment.id}", site=chosen
         )
         values.update(taken=taken, back_url="/book")
         return request.render("clinic_prepay_website.book_slots", values)
 
     @http.route("/book/<int:treatment_id>/slots", type="json", auth="public", website=True)
-    def book_slots_json(self, treatment_id, week=None, practitioner=None, **kw):
-        """The free slots of a week, for scripts and tests."""
+    def book_slots_json(self, treatment_id, week=None, practitioner=None, site=None, **kw):
+        """The free slots of a week (at a site; of every site otherwise, in
+        the first one's time zone), for scripts and tests."""
         treatment = self._get_treatment(treatment_id)
-        _tz, _monday, slots = self._get_week_slots(treatment, week, practitioner)
+        chosen = self._get_site(treatment, site)
+        _tz, _monday, slots = self._get_week_slots(
+            treatment, week, practitioner, site=chosen or None
+        )
         return [
             {
                 "start": fields.Datetime.to_string(slot["start"]),
                 "stop": fields.Datetime.to_string(slot["stop"]),
                 "practitioner_id": slot["practitioner_id"],
+                "site_id": slot["site_id"],
             }
             for slot in slots
         ]
@@ -209,13 +264,18 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
         website=True,
         methods=["GET"],
     )
-    def book_details(self, treatment_id, start=None, practitioner=None, error=None, **kw):
+    def book_details(
+        self, treatment_id, start=None, practitioner=None, error=None, site=None, **kw
+    ):
         treatment = self._get_treatment(treatment_id)
-        tz = self._get_clinic_tz(treatment)
+        chosen = self._get_site(treatment, site)
+        if treatment._get_sites() and not chosen:
+            return request.redirect(f"/book/{treatment.id}")
+        tz = self._get_clinic_tz(treatment, chosen)
         start_dt = self._parse_start(start)
-        slot = start_dt and self._find_slot(treatment, start_dt, practitioner)
+        slot = start_dt and self._find_slot(treatment, start_dt, practitioner, site=chosen)
         if not slot:
-            return request.redirect(f"/book/{treatment.id}?taken=1")
+            return request.redirect(self._get_taken_url(treatment, chosen))
         doctor = request.env["res.users"].sudo().browse(slot["practitioner_id"])
         local = pytz.utc.localize(slot["start"]).astimezone(tz)
         policy = treatment.with_context(tz=tz.zone)._get_policy_lines_for(
@@ -233,8 +293,15 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
                 "error": error,
                 "values": kw,
                 "clinic_tz": tz.zone,
+                "site": chosen,
             },
         )
+
+    def _get_taken_url(self, treatment, site):
+        query = {"taken": 1}
+        if site and len(treatment._get_sites()) > 1:
+            query["site"] = site.id
+        return f"/book/{treatment.id}?{urlencode(query)}"
 
     def _prepare_online_booking_vals(self, treatment, patient, post):
         """Hook: more values of the booking, from what the patient chose."""
@@ -295,10 +362,12 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
         website=True,
         methods=["POST"],
     )
-    def book_confirm(self, treatment_id, start=None, practitioner=None, **post):
-        """Hold the slot: the appointment and its deposit, in one transaction."""
+    def book_confirm(self, treatment_id, start=None, practitioner=None, site=None, **post):
+        """Hold the slot: the appointment and its deposit, in one transaction
+        (``clinic.appointment._create_online_booking``). This keeps HTTP:
+        the form's checks, the captcha, the visitor's limit, redirects."""
         treatment = self._get_treatment(treatment_id)
-        tz = self._get_clinic_tz(treatment)
+        chosen = self._get_site(treatment, site)
         start_dt = self._parse_start(start)
         user = request.env.user
         is_guest = user._is_public()
@@ -308,11 +377,13 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
 
         def back(error):
             query = {"start": start, "practitioner": practitioner or "", "error": error}
+            if chosen:
+                query["site"] = chosen.id
             if is_guest:
                 query.update(name=name, email=email, phone=phone)
             return request.redirect(f"/book/{treatment.id}/details?{urlencode(query)}")
 
-        if not start_dt:
+        if not start_dt or (treatment._get_sites() and not chosen):
             return request.redirect(f"/book/{treatment.id}")
         if not post.get("consent"):
             return back("consent")
@@ -339,48 +410,27 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
         )
         if recent >= HOLDS_PER_IP_PER_HOUR:
             return back("rate")
-        slot = self._find_slot(treatment, start_dt, practitioner)
-        if not slot:
-            return request.redirect(f"/book/{treatment.id}?taken=1")
-        doctor = request.env["res.users"].sudo().browse(slot["practitioner_id"])
-        policy = treatment.with_context(tz=tz.zone)._get_policy_lines_for(
-            self._get_booking_partner(), slot["start"]
-        )
-        consent_text = "\n".join(policy)
+        guest = {"name": name, "email": email, "phone": phone} if is_guest else None
         try:
-            with request.env.cr.savepoint():
-                if is_guest:
-                    # a new contact each time: a guest never reaches anyone's history
-                    patient = (
-                        request.env["res.partner"]
-                        .sudo()
-                        .create({"name": name, "email": email, "phone": phone or False})
-                    )
-                    # one live hold per guest browser: the session knows its holds
-                    # (by email, a guest could release another guest's hold)
-                    Appointment.browse(request.session.get("clinic_holds", []))._release_holds()
-                else:
-                    patient = user.partner_id
-                    Appointment._release_live_holds(partner=patient)
-                appointment = Appointment.with_company(treatment.company_id).create(
-                    {
-                        "patient_id": patient.id,
-                        "treatment_id": treatment.id,
-                        "practitioner_id": doctor.id,
-                        "start": slot["start"],
-                        "company_id": treatment.company_id.id,
-                        "source": "online",
-                        **self._prepare_online_booking_vals(treatment, patient, post),
-                    }
-                )
-                appointment._book_online(
-                    consent_text,
-                    ip=ip,
-                    user_agent=request.httprequest.headers.get("User-Agent"),
-                )
+            appointment = Appointment._create_online_booking(
+                treatment,
+                start_dt,
+                self._get_practitioners(treatment, practitioner),
+                site=chosen,
+                patient=None if is_guest else user.partner_id,
+                guest=guest,
+                ip=ip,
+                user_agent=request.httprequest.headers.get("User-Agent"),
+                # one live hold per guest browser: the session knows its holds
+                # (by email, a guest could release another guest's hold)
+                previous_holds=request.session.get("clinic_holds", []) if is_guest else None,
+                vals=self._prepare_online_booking_vals(
+                    treatment, None if is_guest else user.partner_id, post
+                ),
+            )
         except (ValidationError, UserError):
-            # the database said no: someone took this time meanwhile
-            return request.redirect(f"/book/{treatment.id}?taken=1")
+            # the time was taken meanwhile: nothing was written
+            return request.redirect(self._get_taken_url(treatment, chosen))
         if is_guest:
             request.session["clinic_holds"] = [appointment.id]
         return request.redirect(self._get_booked_url(appointment, post))

@@ -41,7 +41,7 @@ class ClinicPortalReschedule(ClinicSlotPages, ClinicPortal):
         appointment = self._get_movable_appointment(appointment_id, access_token)
         if not appointment:
             return request.redirect("/my")
-        tz = self._get_clinic_tz(appointment.treatment_id)
+        tz = self._get_clinic_tz(appointment.treatment_id, appointment.site_id)
         values = self._prepare_slot_page_values(
             appointment.treatment_id,
             # the booking's own week first
@@ -50,6 +50,8 @@ class ClinicPortalReschedule(ClinicSlotPages, ClinicPortal):
             exclude=appointment,
             url=f"/my/appointments/{appointment.id}/reschedule",
             params={"access_token": access_token} if access_token else {},
+            # a move stays at the visit's site
+            site=appointment.site_id,
         )
         values.update(
             appointment=appointment,
@@ -76,7 +78,11 @@ class ClinicPortalReschedule(ClinicSlotPages, ClinicPortal):
         retry = appointment.get_portal_url(suffix="/reschedule") + "&taken=1"
         start_dt = self._parse_start(start)
         slot = start_dt and self._find_slot(
-            appointment.treatment_id, start_dt, practitioner, exclude=appointment
+            appointment.treatment_id,
+            start_dt,
+            practitioner,
+            exclude=appointment,
+            site=appointment.site_id,
         )
         if not slot:
             return request.redirect(retry)
@@ -88,7 +94,7 @@ class ClinicPortalReschedule(ClinicSlotPages, ClinicPortal):
             except (UserError, ValidationError):
                 return request.redirect(retry)
             return request.redirect(appointment.get_portal_url())
-        tz = self._get_clinic_tz(appointment.treatment_id)
+        tz = self._get_clinic_tz(appointment.treatment_id, appointment.site_id)
         values = self._prepare_portal_layout_values()
         values.update(
             {

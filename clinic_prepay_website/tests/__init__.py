@@ -1,1 +1,1 @@
-from . import test_booking, test_self_service, test_waitlist_online
+from . import test_booking, test_self_service, test_sites_online, test_waitlist_online
