@@ -50,6 +50,9 @@
         "demo/clinic_resource_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "clinic_prepay/static/src/scss/clinic_portal.scss",
+        ],
         "web.assets_tests": [
             "clinic_prepay/static/tests/tours/**/*",
         ],

@@ -831,6 +831,86 @@ class Bench:
             results[scale] = self.read_timings(public, week)
         return results
 
+    def resource_slots(self, booked_per_resource=1000):
+        """The same practitioner-week for a treatment that also needs one of
+        10 rooms and one of 10 lasers (20 resources), each with
+        ``booked_per_resource`` earlier bookings, next to the practitioner-
+        only treatment measured in the same run."""
+        env = self.su
+        doctor = self.practitioners[21]
+        Kind = env["clinic.resource.kind"]
+        kinds = Kind.create([{"name": "Bench room"}, {"name": "Bench laser"}])
+        calendar = env.company.resource_calendar_id
+        resources = env["resource.resource"].create(
+            [
+                {
+                    "name": f"{kind.name} {i}",
+                    "resource_type": "material",
+                    "clinic_kind_id": kind.id,
+                    "calendar_id": calendar.id,
+                }
+                for kind in kinds
+                for i in range(10)
+            ]
+        )
+        treatment = env["clinic.treatment"].create(
+            {
+                "name": "Bench laser peel",
+                "product_id": self.product.id,
+                "duration": 1.0,
+                "deposit_type": "fixed",
+                "deposit_fixed": 30.0,
+                "practitioner_ids": [Command.set(doctor.ids)],
+                "resource_kind_ids": [Command.set(kinds.ids)],
+            }
+        )
+        # earlier bookings of each resource, one an hour long every two hours
+        # going back from today, each on its own appointment
+        total = booked_per_resource * len(resources)
+        self.cr.execute(
+            """
+            WITH appointments AS (
+                SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
+                  FROM clinic_appointment
+                 LIMIT %(total)s
+            ), resources AS (
+                SELECT id, clinic_kind_id, row_number() OVER (ORDER BY id) - 1 AS r
+                  FROM resource_resource WHERE id IN %(resources)s
+            )
+            INSERT INTO clinic_appointment_resource
+                   (appointment_id, kind_id, resource_id, company_id, start, stop, booked)
+            SELECT a.id, res.clinic_kind_id, res.id, %(company)s, ts, ts + interval '1 hour', true
+              FROM appointments a
+              JOIN resources res ON res.r = a.n %% %(count)s
+              CROSS JOIN LATERAL (
+                  SELECT date_trunc('day', now() at time zone 'utc')
+                         - (2 * (a.n / %(count)s) || ' hours')::interval AS ts
+              ) t
+            ON CONFLICT DO NOTHING
+            """,
+            {
+                "total": total,
+                "resources": tuple(resources.ids),
+                "count": len(resources),
+                "company": env.company.id,
+            },
+        )
+        self.cr.execute("ANALYZE clinic_appointment_resource")
+        self.cr.commit()
+        self.cr.execute("SELECT count(*) FROM clinic_appointment_resource")
+        (lines,) = self.cr.fetchone()
+        monday = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        monday += timedelta(days=7 - monday.weekday())
+        public = self.su.ref("base.public_user")
+
+        def week(env, treatment_id):
+            treatment = env["clinic.treatment"].sudo().browse(treatment_id)
+            assert treatment._get_free_slots(monday, monday + timedelta(days=7), doctor)
+
+        plain = self.read_timings(public, lambda env, _arg: week(env, self.treatment.id))
+        rooms = self.read_timings(public, lambda env, _arg: week(env, treatment.id))
+        return lines, plain, rooms
+
 
 # what each flow is compared with, done by an accountant in the same run
 # (the flow's own products, accounts, journal and batch size)
@@ -908,6 +988,16 @@ def main():
         )
         large = bench.booking_queries()
         total = bench.su["clinic.appointment"].search_count([])
+        print()
+        print("The booking page at that size, the practitioner-week above:")
+        lines, plain, rooms = bench.resource_slots()
+        print(
+            f"  needing one of 10 rooms and one of 10 lasers"
+            f" ({lines:,} room and laser bookings): {rooms[0]:.0f} queries,"
+            f" {rooms[1]:.1f} / {rooms[2]:.1f} ms; practitioner only, same run:"
+            f" {plain[0]:.0f} queries, {plain[1]:.1f} / {plain[2]:.1f} ms;"
+            f" ratio (median ms) {rooms[2] / plain[2]:.2f}"
+        )
         print()
         print(
             f"booking: {small[0]:.0f} queries, {small[1]:.1f} ms with {count:,} appointments;"

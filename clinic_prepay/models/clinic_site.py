@@ -263,6 +263,7 @@ class ClinicAppointment(models.Model):
 
     site_id = fields.Many2one(
         "clinic.site",
+        ondelete="restrict",
         compute="_compute_site_id",
         store=True,
         readonly=False,

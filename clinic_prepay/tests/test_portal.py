@@ -95,6 +95,20 @@ class TestClinicPortal(HttpCase):
         home = self.url_open("/my/home")
         self.assertIn("/my/appointments", home.text)
 
+    def test_the_payment_link_shows_the_policy_before_paying(self):
+        """A phone booking accepted no policy yet: the page its payment link
+        opens gives the cancellation and no-show terms next to the amount."""
+        self.assertFalse(self.mine.consent_text)
+        page = self._get(self.mine.get_portal_url()).text
+        self.assertIn("o_clinic_policy", page)
+        self.assertIn("Cancellation and no-show policy", page)
+        for line in self.mine._get_policy_lines():
+            self.assertIn(line.replace("'", "&#39;"), page)
+        self.assertIn("By paying the deposit you accept this policy.", page)
+        # an online booking shows the policy it accepted instead
+        self.mine.sudo().write({"consent_text": "Accepted terms"})
+        self.assertNotIn("o_clinic_policy", self._get(self.mine.get_portal_url()).text)
+
     def test_a_draft_is_not_shown_to_the_patient(self):
         draft = self.env["clinic.appointment"].create(
             {

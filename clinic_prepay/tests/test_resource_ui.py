@@ -3,10 +3,12 @@
 onto a time when the laser is taken: refused clearly, nothing moves."""
 
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
 
 from .common import bookable_time
 
@@ -51,6 +53,8 @@ class TestResourceUi(HttpCase):
                 "name": "Tour Resurfacing",
                 "product_id": product.id,
                 "duration": 1.0,
+                # drawn as the booking's hour, the buffer is not part of it
+                "buffer_after": 0.25,
                 "deposit_type": "none",
                 "practitioner_ids": [Command.set(cls.doctors.ids)],
                 "resource_kind_ids": [Command.set(cls.kind.ids)],
@@ -61,7 +65,9 @@ class TestResourceUi(HttpCase):
         cls.nine = datetime.combine(day, datetime.min.time()).replace(hour=9)
         cls.eleven = cls.nine.replace(hour=11)
         Appointment = cls.env["clinic.appointment"]
-        cls.patient = cls.env["res.partner"].create({"name": "Tour Laser Patient"})
+        cls.patient = cls.env["res.partner"].create(
+            {"name": "Tour Laser Patient", "email": "laser.patient@example.com"}
+        )
         cls.taken = Appointment.create(
             {
                 "patient_id": cls.env["res.partner"].create({"name": "Other Patient"}).id,
@@ -97,19 +103,38 @@ class TestResourceUi(HttpCase):
         )
         self.assertEqual(self.appointment.state, "confirmed")
         self.assertEqual(self.appointment.resource_ids, self.laser)
-        self.start_tour(
-            f"/odoo/action-{self.calendar_action.id}",
-            "clinic_prepay_desk_drags_onto_taken_laser_tour",
-            login="tour_laser_desk",
-        )
+        moved_mails = self.appointment.message_ids.filtered(lambda m: "moved" in (m.subject or ""))
+        original = ChromeBrowser.navigate_to
+
+        def navigate_to(browser, url, wait_stop=False):
+            # the desk's computer on the clinic's time (UTC here): the
+            # calendar's hours are the bookings' hours
+            browser._websocket_request(
+                "Emulation.setTimezoneOverride", params={"timezoneId": "UTC"}
+            )
+            return original(browser, url, wait_stop=wait_stop)
+
+        with patch.object(ChromeBrowser, "navigate_to", navigate_to):
+            self.start_tour(
+                f"/odoo/action-{self.calendar_action.id}",
+                "clinic_prepay_desk_drags_onto_taken_laser_tour",
+                login="tour_laser_desk",
+            )
         self.appointment.invalidate_recordset()
-        self.assertEqual(
-            (self.appointment.start, self.appointment.stop),
-            (self.nine, self.nine + timedelta(hours=1)),
-            "refused: nothing moved",
-        )
-        self.assertEqual(self.appointment.resource_line_ids.start, self.nine)
         self.assertEqual(self.taken.resource_ids, self.laser)
+        self.assertEqual(self.taken.start, self.eleven, "the other booking never moved")
+        # the refused drag moved nothing; the drag onto a free afternoon
+        # time moved the booking, with its length and its laser
+        start = self.appointment.start
+        self.assertGreaterEqual(start, self.nine.replace(hour=13))
+        self.assertLessEqual(start, self.nine.replace(hour=16))
+        self.assertEqual(self.appointment.stop - start, timedelta(hours=1))
+        self.assertEqual(self.appointment.resource_ids, self.laser)
+        self.assertEqual(self.appointment.resource_line_ids.start, start)
+        self.env["clinic.appointment.mail"]._cron_send()
+        self.appointment.invalidate_recordset(["message_ids"])
+        moved = self.appointment.message_ids.filtered(lambda m: "moved" in (m.subject or ""))
+        self.assertEqual(len(moved - moved_mails), 1, "the patient is told")
 
     def test_a_drag_moves_with_the_treatments_length_and_a_resize_is_refused(self):
         self.appointment.action_book()

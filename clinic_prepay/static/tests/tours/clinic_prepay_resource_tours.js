@@ -57,5 +57,19 @@ registry.category("web_tour.tours").add("clinic_prepay_desk_drags_onto_taken_las
             content: "Nothing moved",
             trigger: ".fc-timeGridDay-view .fc-event:contains(Tour Laser Patient)",
         },
+        {
+            content: "Drag it onto a free afternoon time",
+            trigger: ".fc-event:contains(Tour Laser Patient)",
+            run: "drag_and_drop .fc-timegrid-slot-lane[data-time='14:00:00']",
+        },
+        {
+            content: "It moves, without an error",
+            trigger: ".fc-event:contains(Tour Laser Patient)",
+            run() {
+                if (document.querySelector(".modal .modal-body")) {
+                    throw new Error(document.querySelector(".modal .modal-body").textContent);
+                }
+            },
+        },
     ],
 });

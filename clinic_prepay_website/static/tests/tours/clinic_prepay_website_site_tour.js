@@ -2,6 +2,40 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
 
+// what a patient taps on the clinic's pages
+const TARGETS = [
+    ".o_clinic_booking a",
+    ".o_clinic_booking button",
+    ".o_clinic_booking select",
+    ".o_clinic_booking input.form-control",
+    ".o_clinic_booking .form-check",
+    ".o_portal_clinic_appointment a.btn",
+    ".o_portal_clinic_appointment button",
+    ".o_portal_clinic_appointment .form-check",
+].join(", ");
+
+/** A step failing the tour when a visible target is under 44 x 44 px. */
+function targetsAreLargeEnough(page) {
+    return {
+        content: `Every control of ${page} is at least 44 x 44 px`,
+        trigger: ".o_clinic_booking, .o_portal_clinic_appointment",
+        run() {
+            const small = [...document.querySelectorAll(TARGETS)]
+                .map((el) => [el, el.getBoundingClientRect()])
+                .filter(([, box]) => box.width && box.height)
+                .filter(([, box]) => box.width < 44 || box.height < 44)
+                .map(
+                    ([el, box]) =>
+                        `"${el.textContent.trim().slice(0, 30)}" (${el.className}) ` +
+                        `${Math.round(box.width)}x${Math.round(box.height)}`
+                );
+            if (small.length) {
+                throw new Error(`Targets under 44 px on ${page}: ${small.join("; ")}`);
+            }
+        },
+    };
+}
+
 registry.category("web_tour.tours").add("clinic_prepay_website_site_phone_tour", {
     url: "/book",
     steps: () => [
@@ -14,6 +48,7 @@ registry.category("web_tour.tours").add("clinic_prepay_website_site_phone_tour",
             content: "Two sites: the page asks where first, with their addresses",
             trigger: ".o_clinic_sites a.o_clinic_site:contains(Sablon):contains(Rue des Minimes)",
         },
+        targetsAreLargeEnough("the list of treatments' sites"),
         {
             content: "Choose Canary Wharf, where the laser is",
             trigger: ".o_clinic_sites a.o_clinic_site:contains(Canary Wharf)",
@@ -31,6 +66,7 @@ registry.category("web_tour.tours").add("clinic_prepay_website_site_phone_tour",
             trigger: "a.o_clinic_next_week",
             run: "click",
         },
+        targetsAreLargeEnough("the week of times"),
         {
             content: "Choose the first free time",
             trigger: ".o_clinic_day a.o_clinic_slot",
@@ -40,6 +76,7 @@ registry.category("web_tour.tours").add("clinic_prepay_website_site_phone_tour",
             content: "The details say where",
             trigger: ".o_clinic_where:contains(Canary Wharf):contains(7 Bank Street)",
         },
+        targetsAreLargeEnough("the details"),
         {
             content: "Accept the policy",
             trigger: "input[name='consent']",
@@ -50,6 +87,7 @@ registry.category("web_tour.tours").add("clinic_prepay_website_site_phone_tour",
             trigger: "button.o_clinic_hold",
             run: "click",
         },
+        targetsAreLargeEnough("the appointment"),
         {
             content: "Pay the deposit",
             trigger: ".o_clinic_pay_alert a.o_clinic_pay_now",
