@@ -373,6 +373,16 @@ class ClinicAppointment(models.Model):
 
     @api.onchange("practitioner_id", "start", "treatment_id")
     def _onchange_working_hours(self):
+        if self.practitioner_id and self.start and self.stop:
+            # the desk hears at once that the time is taken, before the form is filled
+            try:
+                self.env["clinic.scheduler"]._check_slot_free(
+                    self.practitioner_id, self.start, self.stop, exclude_id=self._origin.id
+                )
+            except ValidationError as error:
+                return {
+                    "warning": {"title": self.env._("Time taken"), "message": str(error.args[0])}
+                }
         if self.practitioner_id and self.start and self.stop and self._outside_working_hours():
             return {
                 "warning": {
@@ -687,7 +697,11 @@ class ClinicAppointment(models.Model):
                     )
 
     def _check_new_slot(self, vals):
-        if vals.get("state", "draft") not in BLOCKING_STATES or not vals.get("start"):
+        """A booking's time must be free; so must a draft's that the desk
+        saves (the form saves it before booking it: a time already taken
+        would leave a draft behind the refusal)."""
+        blocking = vals.get("state", "draft") in BLOCKING_STATES
+        if not vals.get("start") or not (blocking or not self.env.su):
             return
         start = fields.Datetime.to_datetime(vals["start"])
         treatment = self.env["clinic.treatment"].browse(vals.get("treatment_id"))

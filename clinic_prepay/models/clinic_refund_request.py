@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_amount, format_date
 
 
 class ClinicRefundRequest(models.Model):
@@ -327,6 +328,38 @@ class ClinicRefundRequest(models.Model):
         if not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
             raise AccessError(self.env._("Only a clinic manager can approve or reject refunds."))
 
+    def _get_patient_status(self):
+        """What happened to this refund, in the patient's words (their
+        portal page): kept as credit, on its way, or refunded, when and to
+        which card."""
+        self.ensure_one()
+        amount = format_amount(self.env, self.amount, self.currency_id)
+        if self.state == "rejected":
+            return self.env._(
+                "%(amount)s: not refunded (%(reason)s).",
+                amount=amount,
+                reason=self.reject_reason or "",
+            )
+        if self.method == "credit":
+            if self.state == "done":
+                return self.env._(
+                    "Kept as your credit: %(amount)s, usable on your next booking.", amount=amount
+                )
+            return self.env._("%(amount)s to be kept as your credit.", amount=amount)
+        if self.state != "done":
+            return self.env._("Refund of %(amount)s on its way.", amount=amount)
+        when = format_date(self.env, self.done_date) if self.done_date else ""
+        tx = self.sudo().refund_transaction_id
+        card = (tx.source_transaction_id or tx).token_id.payment_details
+        if card:
+            return self.env._(
+                "%(amount)s refunded on %(date)s to your card ending %(card)s.",
+                amount=amount,
+                date=when,
+                card=card[-4:],
+            )
+        return self.env._("%(amount)s refunded on %(date)s.", amount=amount, date=when)
+
     def action_submit(self):
         self._check_state("draft")
         if not self.env.su and not self.env.user.has_group("clinic_prepay.group_clinic_manager"):
@@ -340,7 +373,7 @@ class ClinicRefundRequest(models.Model):
             request.message_post(
                 body=self.env._(
                     "Refund of %(amount)s requested by %(user)s: %(reason)s",
-                    amount=request.amount,
+                    amount=format_amount(self.env, request.amount, request.currency_id),
                     user=request.requested_by_id.name,
                     reason=request.reason,
                 )

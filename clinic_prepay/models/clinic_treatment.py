@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero, format_amount, format_datetime
 
 
 class ClinicTreatment(models.Model):
@@ -380,19 +380,18 @@ class ClinicTreatment(models.Model):
         currency = self.currency_id
         env = self.env
         lines = []
-        fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
+        fmt = lambda value: format_amount(env, value, currency)  # noqa: E731
         if self.currency_id.is_zero(deposit):
             lines.append(env._("No deposit: nothing is paid before the visit."))
             if card:
                 lines += self._get_card_policy_lines(start, 0.0, 0.0)
             return lines
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
-        treatment_tz = self.with_context(tz=tz)
 
         def when(tier):
+            # as the pages and mails write times: the reader's language
             moment = start - timedelta(hours=tier.hours_before)
-            local = fields.Datetime.context_timestamp(treatment_tz, moment)
-            return local.strftime("%a %d %b %Y %H:%M")
+            return format_datetime(env, moment, tz=tz, dt_format="short")
 
         terms = self._get_cancel_terms(deposit, start)
         current = terms["tier"]
@@ -472,7 +471,7 @@ class ClinicTreatment(models.Model):
         keeps (the patient's consent covers it)."""
         self.ensure_one()
         currency = self.currency_id
-        fmt = lambda value: f"{value:.{currency.decimal_places}f} {currency.name}"  # noqa: E731
+        fmt = lambda value: format_amount(self.env, value, currency)  # noqa: E731
         no_show = self._get_card_fee(self.price, no_show_kept, self.no_show_forfeit_percent)
         current = self._get_cancel_terms(deposit, start)["tier"]
         tiers = current | self._get_cancel_tiers_ahead(start)

@@ -241,7 +241,7 @@ class TestBackOffice(ClinicPaymentCommon):
         booked = self._booked(NOW + timedelta(days=3))
         link = self.env.ref("clinic_prepay.mail_template_appointment_payment_link")
         body = link._render_field("body_html", booked.ids)[booked.id]
-        self.assertIn("No-show: 50.00", body, "the policy with the amounts")
+        self.assertIn("No-show: $\xa050.00", body, "the policy with the amounts")
         self.assertIn("+32 2 555 12 12", body, "the clinic's phone")
         # times in the clinic's zone, named, without seconds
         self.assertIn(booked._format_start(), body)

@@ -90,14 +90,14 @@ class TestCardOnFile(ClinicPaymentCommon):
             self.treatment_consult.no_show_protection = "both"
         lines = self.treatment_card._get_policy_lines(NOW + timedelta(days=3))
         self.assertIn(
-            "Charged to the card on a no-show: 100.00 USD; on a late cancellation: 50.00 USD.",
-            "\n".join(lines).replace(self.currency.name, "USD"),
+            "Charged to the card on a no-show: $\xa0100.00; on a late cancellation: $\xa050.00.",
+            "\n".join(lines),
         )
         # with a deposit, the card pays only what the deposit does not keep
         lines = self.treatment_botox._get_policy_lines(NOW + timedelta(days=3))
         self.assertIn(
-            "Charged to the card on a no-show: 250.00 USD; on a late cancellation: 125.00 USD.",
-            "\n".join(lines).replace(self.currency.name, "USD"),
+            "Charged to the card on a no-show: $\xa0250.00; on a late cancellation: $\xa0125.00.",
+            "\n".join(lines),
         )
 
     def test_without_deposit_the_booking_waits_for_the_card(self):

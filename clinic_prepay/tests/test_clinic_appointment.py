@@ -419,6 +419,35 @@ class TestClinicAppointment(ClinicPaymentCommon):
         first.action_cancel_by_clinic()
         self._appointment(first.start)
 
+    def test_the_desk_hears_of_a_taken_time_before_anything_is_written(self):
+        first = self._appointment(NOW + timedelta(days=1))
+        first.action_book()
+        Appointment = self.env["clinic.appointment"].with_user(self.front_desk)
+        # picking the time in the form warns at once
+        form = Appointment.new(
+            {
+                "patient_id": self.patient2.id,
+                "treatment_id": self.treatment_botox.id,
+                "practitioner_id": self.practitioner.id,
+                "start": first.start + timedelta(minutes=15),
+            }
+        )
+        warning = form._onchange_working_hours()["warning"]
+        self.assertEqual(warning["title"], "Time taken")
+        self.assertIn(f"is already booked from {first._format_start()}", warning["message"])
+        # saving it (the form saves before it books) is refused: no draft left
+        before = Appointment.search_count([])
+        with self.assertRaisesRegex(ValidationError, "is already booked"), self.cr.savepoint():
+            self._appointment(
+                first.start + timedelta(minutes=15), patient=self.patient2, user=self.front_desk
+            )
+        self.assertEqual(Appointment.search_count([]), before)
+        # a free time warns of nothing and saves
+        free = first.stop + timedelta(hours=1)
+        form.start = free
+        self.assertFalse(form._onchange_working_hours())
+        self._appointment(free, patient=self.patient2, user=self.front_desk).action_book()
+
     def test_patient_smart_button(self):
         appointment = self._appointment(NOW + timedelta(days=3))
         appointment.action_book()

@@ -134,7 +134,7 @@ class TestExemptionsAndRisk(ClinicCommon):
         with freeze_time(missed.start + timedelta(hours=1)):
             missed.action_no_show()
         lines = "\n".join(self.treatment_botox._get_policy_lines_for(self.patient, start))
-        self.assertIn("Deposit to pay now: 300.00", lines)
+        self.assertIn("Deposit to pay now: $\xa0300.00", lines)
         self.patient2.with_user(self.manager).write(
             {"clinic_deposit_exempt": True, "clinic_exempt_reason": "Staff"}
         )

@@ -58,6 +58,31 @@ class TestPatientCredit(ClinicPaymentCommon):
             request.message_ids.filtered(lambda m: "kept for your next visit" in (m.subject or ""))
         )
 
+    def test_the_patient_reads_what_happened_to_each_refund(self):
+        _appointment, credit = self._credit_of()
+        self.assertEqual(
+            credit._get_patient_status(),
+            "Kept as your credit: $\xa050.00, usable on your next booking.",
+        )
+        # a refund by transfer: on its way, then refunded on its day
+        other = self._appointment(NOW + timedelta(days=4), patient=self.patient2)
+        other.action_book()
+        self._pay_online(other)
+        other.with_user(self.front_desk).action_cancel_by_clinic()
+        request = other.deposit_ids.refund_request_ids
+        request.with_user(self.manager).method = "manual"
+        if request.state == "draft":
+            request.with_user(self.front_desk).action_submit()
+        self.assertEqual(request._get_patient_status(), "Refund of $\xa050.00 on its way.")
+        if request.state == "submitted":
+            request.with_user(self.manager).action_approve()
+        request.with_user(self.manager).action_execute()
+        if request.state == "in_progress":
+            request.refund_transaction_id._set_done()
+            request.refund_transaction_id._post_process()
+        self.assertEqual(request.state, "done")
+        self.assertEqual(request._get_patient_status(), "$\xa050.00 refunded on 03/04/2030.")
+
     def test_only_a_refund_request_makes_a_credit(self):
         """An accountant cannot turn any credit note into money that pays
         deposits, nor a credit back into a plain credit note."""
@@ -201,3 +226,7 @@ class TestPatientCreditPortal(ClinicPaymentCommon, HttpCase):
         page = self.url_open("/my/appointments")
         self.assertIn("Your credit:", page.text)
         self.assertIn("50.00", page.text)
+        # the appointment's page says what happened to the money, in words
+        detail = self.url_open(f"/my/appointments/{appointment.id}").text
+        self.assertIn("Kept as your credit: $\xa050.00, usable on your next booking.", detail)
+        self.assertNotIn("Refunded", detail)

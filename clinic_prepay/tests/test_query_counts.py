@@ -56,9 +56,10 @@ class TestQueryCounts(ClinicPaymentCommon):
                 }
             ).action_book()
 
-        # 107: two of them read the patient's missed visits (the risk rule) and
-        # credit (used on the deposit)
-        self._count(107, book)
+        # 108: two of them read the patient's missed visits (the risk rule) and
+        # credit (used on the deposit), one checks the time is free when the
+        # desk saves the draft
+        self._count(108, book)
 
     @warmup
     def test_desk_payment(self):

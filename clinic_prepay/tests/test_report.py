@@ -143,3 +143,39 @@ class TestClinicFigures(ClinicPaymentCommon):
             .search_count([("appointment_id", "=", 0)]),
             0,
         )
+
+    def test_the_funnel_has_the_figures_counts_and_their_rates(self):
+        appointments = self._scenario()
+        Funnel = self.env["clinic.appointment.funnel"].with_user(self.manager)
+        domain = [("appointment_id", "in", appointments.ids)]
+        steps = {
+            "1_booked": "booking_count",
+            "2_paid": "paid_count",
+            "3_attended": "attended_count",
+            "4_unpaid_cancelled": "unpaid_cancel_count",
+            "5_no_show": "no_show_count",
+            "6_late_cancel": "late_cancel_count",
+        }
+        # by step (the funnel's bars), then by step and treatment (the pivot)
+        groups = Funnel.read_group(domain, ["rate"], ["step"], lazy=False)
+        self.assertEqual([group["step"] for group in groups], list(steps), "in the funnel's order")
+        expected = self._expected(appointments)
+        for group in groups:
+            count = expected[steps[group["step"]]]
+            self.assertEqual(group["__count"], count, group["step"])
+            self.assertAlmostEqual(group["rate"], 100.0 * count / expected["booking_count"])
+        lazy = Funnel.read_group(domain, ["rate"], ["step", "treatment_id"])
+        self.assertEqual([g["step_count"] for g in lazy], [g["__count"] for g in groups])
+        for group in Funnel.read_group(domain, ["rate"], ["step", "treatment_id"], lazy=False):
+            subset = appointments.filtered(
+                lambda a, g=group: a.treatment_id.id == g["treatment_id"][0]
+            )
+            figures = self._expected(subset)
+            count = figures[steps[group["step"]]]
+            self.assertEqual(group["__count"], count)
+            self.assertAlmostEqual(group["rate"], 100.0 * count / figures["booking_count"])
+        # every step together has no rate
+        (total,) = Funnel.read_group(domain, ["rate"], [], lazy=False)
+        self.assertIsNone(total["rate"])
+        with self.assertRaises(AccessError):
+            self.env["clinic.appointment.funnel"].with_user(self.front_desk).search([])

@@ -20,7 +20,7 @@ registry.category("web_tour.tours").add("clinic_prepay_patient_cancels_tour", {
         },
         {
             content: "Cancelled, and the refund is requested",
-            trigger: ".o_clinic_refunds:contains(30.00):contains(Submitted)",
+            trigger: ".o_clinic_refunds .o_clinic_refund_status:contains(Refund of):contains(30.00):contains(on its way)",
         },
     ],
 });
