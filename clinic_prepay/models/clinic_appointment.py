@@ -760,7 +760,9 @@ class ClinicAppointment(models.Model):
             moved._check_working_hours()
             moved._on_rescheduled()
             # the time left is free for the waitlist
-            self._offer_freed_slots([(a.treatment_id, before[a][1], before[a][0]) for a in moved])
+            self._offer_freed_slots(
+                [(a.treatment_id, before[a][1], before[a][0], before[a][2]) for a in moved]
+            )
         return res
 
     def _on_rescheduled(self):
@@ -1392,7 +1394,9 @@ class ClinicAppointment(models.Model):
         if reason == "late":
             self._schedule_card_fee(fields.Datetime.now())
         if not self.env.context.get("clinic_slot_taken"):
-            self._offer_freed_slots([(a.treatment_id, a.practitioner_id, a.start) for a in self])
+            self._offer_freed_slots(
+                [(a.treatment_id, a.practitioner_id, a.start, a.site_id) for a in self]
+            )
         # a partly paid booking cancelled by the job is refunded what it paid
         self.deposit_ids.sudo()._create_refund_request(
             refund_reason or self.env._("Cancellation: the policy refunds the patient."),
@@ -1491,7 +1495,9 @@ class ClinicAppointment(models.Model):
         anyone's history); their previous live hold is released (a guest's:
         ``previous_holds``); the policy they accept (``consent_text``, else
         the policy shown for this time) is kept with the booking, which holds
-        the time while they pay. All of it or nothing: a refusal (the time
+        the time while they pay. ``vals`` (a dict, or a function of the
+        patient called once their previous hold is released) are more
+        values of the booking. All of it or nothing: a refusal (the time
         was just taken) raises a ValidationError and writes nothing."""
         treatment = treatment.sudo()
         Appointment = self.sudo()
@@ -1524,6 +1530,8 @@ class ClinicAppointment(models.Model):
                 Appointment.browse(previous_holds or [])._release_holds()
             else:
                 Appointment._release_live_holds(partner=patient)
+            if callable(vals):
+                vals = vals(patient)
             appointment = Appointment.with_company(treatment.company_id).create(
                 {
                     "patient_id": patient.id,

@@ -335,17 +335,18 @@ class ClinicRefundRequest(models.Model):
         self.ensure_one()
         amount = format_amount(self.env, self.amount, self.currency_id)
         if self.state == "rejected":
-            return self.env._(
-                "%(amount)s: not refunded (%(reason)s).",
-                amount=amount,
-                reason=self.reject_reason or "",
-            )
+            # the reason is the clinic's note; the patient hears it from the clinic
+            return self.env._("%(amount)s: not refunded.", amount=amount)
         if self.method == "credit":
             if self.state == "done":
                 return self.env._(
                     "Kept as your credit: %(amount)s, usable on your next booking.", amount=amount
                 )
             return self.env._("%(amount)s to be kept as your credit.", amount=amount)
+        if self.state == "failed":
+            return self.env._(
+                "Refund of %(amount)s delayed: the clinic is sending it again.", amount=amount
+            )
         if self.state != "done":
             return self.env._("Refund of %(amount)s on its way.", amount=amount)
         when = format_date(self.env, self.done_date) if self.done_date else ""

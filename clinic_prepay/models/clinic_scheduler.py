@@ -404,7 +404,10 @@ class ClinicScheduler(models.AbstractModel):
                             stop=format_datetime(self.env, clash[1], dt_format="short"),
                         )
                     )
-                elif not inside and site and _fits(anywhere.get(resource.id, []), start, stop):
+                elif site and (
+                    (resource.clinic_site_id and resource.clinic_site_id != site)
+                    or (not inside and _fits(anywhere.get(resource.id, []), start, stop))
+                ):
                     reasons[kind].append(
                         self.env._(
                             "%(resource)s is not at %(site)s at that time (its working hours).",

@@ -66,7 +66,8 @@ class ClinicSite(models.Model):
     @tools.ormcache("company_id")
     def _get_company_site_ids(self, company_id):
         """The active sites of a company, by order (cached: read on every booking)."""
-        return tuple(self.sudo().search([("company_id", "=", company_id)]).ids)
+        Site = self.sudo().with_context(active_test=True)
+        return tuple(Site.search([("company_id", "=", company_id)]).ids)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -93,6 +94,27 @@ class ClinicSite(models.Model):
         return sites
 
     def write(self, vals):
+        if "company_id" in vals:
+            used = self.filtered(
+                lambda site: (
+                    site.company_id.id != vals["company_id"]
+                    and (
+                        site.sudo().resource_ids
+                        or site.sudo().treatment_ids
+                        or self.env["clinic.appointment"]
+                        .sudo()
+                        .search_count([("site_id", "=", site.id)], limit=1)
+                    )
+                )
+            )
+            if used:
+                raise ValidationError(
+                    self.env._(
+                        "%(sites)s already has treatments, resources or bookings: it stays"
+                        " with its company.",
+                        sites=", ".join(used.mapped("name")),
+                    )
+                )
         if {"active", "company_id", "sequence", "name"} & set(vals):
             self.env.registry.clear_cache()
         return super().write(vals)
@@ -301,10 +323,12 @@ class ClinicAppointment(models.Model):
         self.ensure_one()
         return self.site_id.tz or self.company_id._get_clinic_tz()
 
-    @api.constrains("site_id", "treatment_id")
+    @api.constrains("site_id", "treatment_id", "practitioner_id")
     def _check_site(self, booking=False):
-        """Checked when the site or the treatment changes, and at booking
-        (a booking made before the clinic had sites keeps none)."""
+        """Checked when the site, the treatment or the practitioner changes,
+        and at booking (a booking made before the clinic had sites keeps
+        none). A practitioner who always works at another site is never
+        booked here, not even by a manager: they are elsewhere."""
         errors = []
         for appointment in self:
             site = appointment.site_id
@@ -332,6 +356,16 @@ class ClinicAppointment(models.Model):
                     self.env._(
                         "%(treatment)s is not offered at %(site)s.",
                         treatment=appointment.treatment_id.name,
+                        site=site.name,
+                    )
+                )
+            own = appointment.practitioner_id.sudo().resource_ids[:1].clinic_site_id
+            if site and own and own != site:
+                errors.append(
+                    self.env._(
+                        "%(practitioner)s works at %(own)s, not at %(site)s.",
+                        practitioner=appointment.practitioner_id.name,
+                        own=own.name,
                         site=site.name,
                     )
                 )

@@ -275,9 +275,9 @@ class ClinicAppointment(models.Model):
 
     @api.model
     def _offer_freed_slots(self, slots):
-        """``slots`` (treatment, practitioner, start) are free again: offer
-        them to the waitlist. One search for the batch; a time is checked
-        only where an entry waits for it."""
+        """``slots`` (treatment, practitioner, start[, site]) are free again:
+        offer them to the waitlist, at the site that freed them. One search
+        for the batch; a time is checked only where an entry waits for it."""
         now = fields.Datetime.now()
         slots = [slot for slot in slots if slot[2] > now]
         if not slots:
@@ -288,17 +288,19 @@ class ClinicAppointment(models.Model):
             .sudo()
             .search([("state", "=", "waiting"), ("treatment_id", "in", treatments.ids)])
         )
-        for treatment, practitioner, start in slots:
+        for treatment, practitioner, start, *site in slots:
             if entries:
-                self._offer_time(entries, treatment, practitioner, start)
+                self._offer_time(entries, treatment, practitioner, start, site=site and site[0])
 
-    def _offer_time(self, entries, treatment, practitioner, start):
+    def _offer_time(self, entries, treatment, practitioner, start, site=None):
         matching = entries.filtered(
             lambda e: e.state == "waiting" and e._matches(treatment, practitioner, start)
         )
         company = treatment.company_id
         matching = matching[: company.clinic_waitlist_offer_count or 1]
-        slot = matching and treatment.sudo()._find_free_slot(start, practitioner)
+        slot = matching and treatment.sudo()._find_free_slot(
+            start, practitioner, site=site or None
+        )
         if not slot:
             return
         now = fields.Datetime.now()

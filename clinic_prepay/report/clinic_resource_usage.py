@@ -47,7 +47,11 @@ class ClinicResourceUsage(models.Model):
     )
 
     _sql_constraints = [
-        ("resource_date_uniq", "unique (resource_id, date)", "One row per resource and day.")
+        (
+            "resource_date_uniq",
+            "unique (resource_id, date, company_id)",
+            "One row per resource, day and company.",
+        )
     ]
 
     # weeks around today refreshed when the report opens

@@ -129,3 +129,21 @@ class TestResourceUsage(ClinicPaymentCommon):
             self.env["clinic.resource.usage"].with_user(self.manager).create(
                 {"date": date(2030, 3, 11), "resource_id": self.room1.id}
             )
+
+    def test_a_room_of_every_company_has_each_companys_rows(self):
+        shared = self.env["resource.resource"].create(
+            {
+                "name": "Shared room",
+                "resource_type": "material",
+                "clinic_kind_id": self.kind.id,
+                "calendar_id": self.room1.calendar_id.id,
+                "company_id": False,
+            }
+        )
+        other = self.env["res.company"].create({"name": "Usage other clinic"})
+        Usage = self.env["clinic.resource.usage"]
+        Usage._refresh(date(2030, 3, 11), date(2030, 3, 11))
+        Usage._refresh(date(2030, 3, 11), date(2030, 3, 11), company=other)
+        Usage._refresh(date(2030, 3, 11), date(2030, 3, 11))
+        rows = Usage.search([("resource_id", "=", shared.id)])
+        self.assertEqual(sorted(rows.company_id.ids), sorted((self.company | other).ids))

@@ -429,3 +429,38 @@ class TestSites(ClinicPaymentCommon):
         self.assertEqual(
             self.env["clinic.appointment"].search([("site_id", "=", first.id)]), booked
         )
+
+    def test_nobody_is_booked_at_a_site_they_are_not_at_not_even_by_a_manager(self):
+        # the Brussels practitioner at New York, booked by a manager (who may
+        # book outside working hours, but not somewhere else)
+        appointment = self._appointment(MONDAY.replace(hour=13), self.treatment, user=self.manager)
+        appointment.with_user(self.manager).site_id = self.new_york
+        with self._refused("Dr. Paula Practitioner works at Sablon, not at Hudson"):
+            appointment.with_user(self.manager).action_book()
+        self.assertEqual(appointment.state, "draft")
+        # a New York booking where the manager picks the Brussels room
+        there = self._appointment(
+            MONDAY.replace(hour=13),
+            self.treatment,
+            practitioner=self.practitioner2,
+            user=self.manager,
+        )
+        with self._refused("Sablon room is not at Hudson"):
+            there.with_user(self.manager).write({"resource_ids": [Command.set(self.room_bxl.ids)]})
+
+    def test_a_freed_time_is_offered_at_the_site_that_freed_it(self):
+        # a practitioner of both sites, whose hours name none
+        self.practitioner.sudo().resource_ids.clinic_site_id = False
+        entry = self.env["clinic.waitlist"].create(
+            {"patient_id": self.patient2.id, "treatment_id": self.treatment.id}
+        )
+        # 12:00 UTC is in both sites' hours; the booking is at Sablon
+        appointment = self._appointment(MONDAY.replace(hour=12), self.treatment)
+        appointment.site_id = self.brussels
+        appointment.action_book()
+        self.assertEqual(appointment.resource_ids, self.room_bxl)
+        appointment.with_user(self.front_desk).action_cancel_by_clinic()
+        offer = entry.offer_ids
+        self.assertEqual((offer.start, offer.site_id), (appointment.start, self.brussels))
+        claimed = offer._claim("policy")
+        self.assertEqual((claimed.site_id, claimed.resource_ids), (self.brussels, self.room_bxl))

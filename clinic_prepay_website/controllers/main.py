@@ -424,9 +424,9 @@ class ClinicBooking(ClinicSlotPages, http.Controller):
                 # one live hold per guest browser: the session knows its holds
                 # (by email, a guest could release another guest's hold)
                 previous_holds=request.session.get("clinic_holds", []) if is_guest else None,
-                vals=self._prepare_online_booking_vals(
-                    treatment, None if is_guest else user.partner_id, post
-                ),
+                # once the patient's previous hold is released (a course's
+                # session it held is theirs again)
+                vals=lambda patient: self._prepare_online_booking_vals(treatment, patient, post),
             )
         except (ValidationError, UserError):
             # the time was taken meanwhile: nothing was written
