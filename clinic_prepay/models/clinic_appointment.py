@@ -721,7 +721,8 @@ class ClinicAppointment(models.Model):
             vals = {key: value for key, value in vals.items() if key != "stop"}
         self._clinic_check_write(vals)
         if self.filtered(lambda a: a.state not in ("draft", "awaiting_payment", "confirmed")) and (
-            {"start", "stop", "practitioner_id", "treatment_id", "patient_id"} & set(vals)
+            {"start", "stop", "practitioner_id", "treatment_id", "patient_id", "site_id"}
+            & set(vals)
         ):
             raise UserError(
                 self.env._("A done, cancelled or no-show appointment cannot be rescheduled.")

@@ -81,7 +81,9 @@ class ClinicResourceUsage(models.Model):
 
     @api.model
     def action_open(self):
-        """The report, its figures refreshed for the weeks around today."""
+        """The report, its figures refreshed for the weeks around today
+        (for those who may read it: the refresh writes as the system)."""
+        self.check_access("read")
         today = fields.Date.context_today(self)
         self._refresh(
             today - timedelta(weeks=self.WEEKS_BACK), today + timedelta(weeks=self.WEEKS_AHEAD)

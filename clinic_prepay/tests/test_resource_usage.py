@@ -125,6 +125,8 @@ class TestResourceUsage(ClinicPaymentCommon):
         for user in (self.front_desk, self.practitioner):
             with self.assertRaises(AccessError):
                 self.env["clinic.resource.usage"].with_user(user).search([])
+            with self.assertRaises(AccessError):
+                self.env["clinic.resource.usage"].with_user(user).action_open()
         with self.assertRaises(AccessError):
             self.env["clinic.resource.usage"].with_user(self.manager).create(
                 {"date": date(2030, 3, 11), "resource_id": self.room1.id}

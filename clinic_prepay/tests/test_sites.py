@@ -464,3 +464,13 @@ class TestSites(ClinicPaymentCommon):
         self.assertEqual((offer.start, offer.site_id), (appointment.start, self.brussels))
         claimed = offer._claim("policy")
         self.assertEqual((claimed.site_id, claimed.resource_ids), (self.brussels, self.room_bxl))
+
+    def test_a_visit_that_took_place_keeps_its_site(self):
+        appointment = self._appointment(MONDAY.replace(hour=7), self.treatment)
+        appointment.action_book()
+        self._pay_at_desk(appointment)
+        with freeze_time(MONDAY.replace(hour=9)):
+            appointment.action_done()
+        with self.assertRaisesRegex(UserError, "cannot be rescheduled"):
+            appointment.with_user(self.front_desk).write({"site_id": self.new_york.id})
+        self.assertEqual(appointment.site_id, self.brussels)
